@@ -1,0 +1,16 @@
+package io.herald;
+
+/** Every event-bus address Herald uses, in one place. */
+public final class Addresses {
+  /** Push messages for this node's push verticle instances (local only: carries pre-serialised frames). */
+  public static final String PUSH_LOCAL = "herald.push.local";
+  /** Delivery work for an external channel: {@code herald.deliver.email}, ... (delivery issue). */
+  public static final String DELIVER_PREFIX = "herald.deliver.";
+
+  private Addresses() {
+  }
+
+  public static String deliver(String channel) {
+    return DELIVER_PREFIX + channel;
+  }
+}

@@ -1,0 +1,105 @@
+package io.herald.cli;
+
+import io.herald.auth.Authenticator;
+import io.herald.config.HeraldConfig;
+import io.herald.fanout.Fanout;
+import io.herald.fanout.LocalFanout;
+import io.herald.ops.Readiness;
+import io.herald.push.ConnectionLimiter;
+import io.herald.push.PushVerticle;
+import io.herald.store.Db;
+import io.herald.store.Migrations;
+import io.herald.store.NotificationStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway on one node: Vert.x, the Postgres pool, migrations, and the deployed
+ * verticles. {@link #stop()} drains: readiness goes false, sockets are closed with 1001, in-flight
+ * requests finish, then everything closes.
+ */
+public final class Gateway {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final HeraldConfig config;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Readiness readiness;
+  private final Fanout fanout;
+  private final ConnectionLimiter limiter;
+  private String deployment;
+
+  private Gateway(HeraldConfig config, Vertx vertx) {
+    this.config = config;
+    this.vertx = vertx;
+    this.pool = Db.pool(vertx, config.postgres());
+    this.readiness = new Readiness(pool);
+    this.fanout = new LocalFanout(vertx);
+    this.limiter = new ConnectionLimiter(config.push().maxConnectionsPerUser());
+  }
+
+  public static Future<Gateway> start(HeraldConfig config) {
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
+    Gateway gateway = new Gateway(config, vertx);
+    return gateway.deploy().map(v -> gateway)
+        .recover(err -> gateway.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  private Future<Void> deploy() {
+    int instances = instances(config);
+    int perInstance = Math.max(1, config.postgres().poolSize() / instances);
+    NotificationStore store = new NotificationStore(pool);
+    PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, fanout,
+        limiter, readiness, perInstance);
+    return Migrations.apply(pool, config.postgres().schema())
+        .onSuccess(applied -> {
+          readiness.migrated();
+          if (!applied.isEmpty()) {
+            log.info("schema {}: applied {}", config.postgres().schema(), applied);
+          }
+        })
+        .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
+        .onSuccess(id -> deployment = id)
+        .mapEmpty();
+  }
+
+  public static int instances(HeraldConfig config) {
+    return config.http().instances() > 0 ? config.http().instances() : Runtime.getRuntime().availableProcessors();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public HeraldConfig config() {
+    return config;
+  }
+
+  public int openSockets() {
+    return limiter.total();
+  }
+
+  /** Graceful stop: not ready, sockets closed with 1001, in-flight requests finished, then closed. */
+  public Future<Void> stop() {
+    readiness.drain();
+    Future<Void> undeploy = deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+    return undeploy.recover(err -> {
+      log.warn("draining did not finish cleanly: {}", err.getMessage());
+      return Future.succeededFuture();
+    }).compose(v -> close());
+  }
+
+  private Future<Void> close() {
+    return fanout.close().eventually(pool::close).eventually(vertx::close);
+  }
+}

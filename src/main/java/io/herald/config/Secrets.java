@@ -1,0 +1,55 @@
+package io.herald.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.Set;
+
+/** Masks secrets wherever configuration is printed or logged. */
+public final class Secrets {
+  public static final String MASK = "******";
+  private static final Set<String> SECRET_KEYS = Set.of("key", "secret", "password", "authToken", "publicKey", "privateKey", "token");
+
+  private Secrets() {
+  }
+
+  public static String mask(String value) {
+    return value == null ? null : MASK;
+  }
+
+  /** postgresql://user:pw@host/db → postgresql://user:******@host/db. */
+  public static String maskUri(String uri) {
+    if (uri == null) {
+      return null;
+    }
+    return uri.replaceAll("(://[^:/@]*:)[^@/]*@", "$1" + MASK + "@");
+  }
+
+  public static JsonObject maskJson(JsonObject source) {
+    JsonObject out = new JsonObject();
+    for (Map.Entry<String, Object> e : source) {
+      out.put(e.getKey(), maskValue(e.getKey(), e.getValue()));
+    }
+    return out;
+  }
+
+  private static Object maskValue(String key, Object value) {
+    if (value instanceof JsonObject o) {
+      return maskJson(o);
+    }
+    if (value instanceof JsonArray a) {
+      JsonArray out = new JsonArray();
+      a.forEach(item -> out.add(maskValue(key, item)));
+      return out;
+    }
+    if (value instanceof String s) {
+      if (SECRET_KEYS.contains(key)) {
+        return MASK;
+      }
+      if (key.equals("uri") || key.equals("url") || key.equals("baseUrl") || key.equals("webhook")) {
+        return maskUri(s);
+      }
+    }
+    return value;
+  }
+}

@@ -1,0 +1,67 @@
+package io.herald.fanout;
+
+import io.herald.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageCodec;
+
+/**
+ * Fan-out within one process: each push verticle instance consumes {@link Addresses#PUSH_LOCAL}
+ * and writes to its own sockets. The message object is handed over as is (no copy, no
+ * re-serialisation): frames are immutable.
+ */
+public final class LocalFanout implements Fanout {
+  static final String CODEC = "herald-push-message";
+  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setCodecName(CODEC).setLocalOnly(true);
+
+  private final Vertx vertx;
+
+  public LocalFanout(Vertx vertx) {
+    this.vertx = vertx;
+    registerCodec(vertx);
+  }
+
+  /** Idempotent: lets push verticles receive PushMessage objects over the local event bus. */
+  public static synchronized void registerCodec(Vertx vertx) {
+    try {
+      vertx.eventBus().registerCodec(new SameObjectCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // registered by an earlier call on this Vert.x instance
+    }
+  }
+
+  @Override
+  public Future<Void> publish(PushMessage message) {
+    vertx.eventBus().publish(Addresses.PUSH_LOCAL, message, OPTIONS);
+    return Future.succeededFuture();
+  }
+
+  /** Local-only codec: hands the same immutable object to every consumer. */
+  private static final class SameObjectCodec implements MessageCodec<PushMessage, PushMessage> {
+    @Override
+    public void encodeToWire(io.vertx.core.buffer.Buffer buffer, PushMessage message) {
+      throw new UnsupportedOperationException("push messages stay on this node; use Fanout to cross nodes");
+    }
+
+    @Override
+    public PushMessage decodeFromWire(int pos, io.vertx.core.buffer.Buffer buffer) {
+      throw new UnsupportedOperationException("push messages stay on this node");
+    }
+
+    @Override
+    public PushMessage transform(PushMessage message) {
+      return message;
+    }
+
+    @Override
+    public String name() {
+      return CODEC;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
+  }
+}

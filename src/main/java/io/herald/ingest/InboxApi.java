@@ -1,0 +1,80 @@
+package io.herald.ingest;
+
+import io.herald.HeraldException;
+import io.herald.auth.Principal;
+import io.herald.auth.Authenticator;
+import io.herald.fanout.Fanout;
+import io.herald.fanout.PushMessage;
+import io.herald.store.Ids;
+import io.herald.store.NotificationStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BiFunction;
+
+/** The notification center over HTTP ({@code /v1/me/...}) for end users with a JWT. */
+public final class InboxApi {
+  private final Authenticator auth;
+  private final NotificationStore store;
+  private final Fanout fanout;
+
+  public InboxApi(Authenticator auth, NotificationStore store, Fanout fanout) {
+    this.auth = auth;
+    this.store = store;
+    this.fanout = fanout;
+  }
+
+  public void mount(Router router) {
+    router.get("/v1/me/notifications").handler(this::list);
+    router.get("/v1/me/notifications/unread-count").handler(this::unreadCount);
+    router.post("/v1/me/notifications/read-all").handler(this::readAll);
+    router.post("/v1/me/notifications/:id/read").handler(ctx -> change(ctx, store::markRead));
+    router.post("/v1/me/notifications/:id/unread").handler(ctx -> change(ctx, store::markUnread));
+    router.delete("/v1/me/notifications/:id").handler(ctx -> change(ctx, store::delete));
+  }
+
+  private void list(RoutingContext ctx) {
+    Principal user = auth.requireUser(ctx);
+    InboxQuery query = InboxQuery.fromParams(ctx.queryParams());
+    query.run(store, user.name()).onSuccess(page -> json(ctx, page.toJson())).onFailure(ctx::fail);
+  }
+
+  private void unreadCount(RoutingContext ctx) {
+    Principal user = auth.requireUser(ctx);
+    store.unreadCount(user.name()).onSuccess(n -> json(ctx, new JsonObject().put("count", n))).onFailure(ctx::fail);
+  }
+
+  private void readAll(RoutingContext ctx) {
+    Principal user = auth.requireUser(ctx);
+    store.markAllRead(user.name())
+        .compose(updated -> afterChange(user.name()).map(unread -> new JsonObject().put("updated", updated).put("unread", unread)))
+        .onSuccess(body -> json(ctx, body)).onFailure(ctx::fail);
+  }
+
+  private void change(RoutingContext ctx, BiFunction<String, List<UUID>, Future<List<UUID>>> op) {
+    Principal user = auth.requireUser(ctx);
+    UUID id = Ids.parse(ctx.pathParam("id"));
+    if (id == null) {
+      throw HeraldException.notFound("no notification " + ctx.pathParam("id") + " in your inbox");
+    }
+    op.apply(user.name(), List.of(id)).compose(found -> {
+      if (found.isEmpty()) {
+        throw HeraldException.notFound("no notification " + id + " in your inbox");
+      }
+      return afterChange(user.name());
+    }).onSuccess(unread -> json(ctx, new JsonObject().put("id", id.toString()).put("unread", unread))).onFailure(ctx::fail);
+  }
+
+  /** Every socket of the user refreshes its badge; the caller gets the new count too. */
+  private Future<Integer> afterChange(String user) {
+    fanout.publish(PushMessage.toUser(user, null, true));
+    return store.unreadCount(user);
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,71 @@
+package io.herald.ingest;
+
+import io.herald.HeraldException;
+import io.herald.store.Notification;
+import io.herald.store.NotificationStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lets concurrent ingest requests share a transaction. A request is written at once when a
+ * transaction slot is free; while all slots are busy, requests queue and the next transaction
+ * takes every queued request (up to {@link #MAX_ROWS} rows) as one multi-row insert. Each caller
+ * is answered only after the shared commit. Event-loop confined; one per HTTP verticle instance.
+ */
+final class IngestBatcher {
+  static final int MAX_ROWS = 2000;
+  static final int MAX_QUEUED_ROWS = 100_000;
+
+  private record Job(List<Notification> rows, Promise<NotificationStore.Written> promise) {
+  }
+
+  private final NotificationStore store;
+  private final int maxInFlight;
+  private final ArrayDeque<Job> queue = new ArrayDeque<>();
+  private int queuedRows;
+  private int inFlight;
+
+  IngestBatcher(NotificationStore store, int maxInFlight) {
+    this.store = store;
+    this.maxInFlight = Math.max(1, maxInFlight);
+  }
+
+  Future<NotificationStore.Written> submit(List<Notification> rows) {
+    if (queuedRows + rows.size() > MAX_QUEUED_ROWS) {
+      return Future.failedFuture(HeraldException.unavailable("ingest queue full; retry shortly"));
+    }
+    Promise<NotificationStore.Written> promise = Promise.promise();
+    queue.add(new Job(rows, promise));
+    queuedRows += rows.size();
+    pump();
+    return promise.future();
+  }
+
+  private void pump() {
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      List<Job> batch = new ArrayList<>();
+      int rows = 0;
+      while (!queue.isEmpty() && (batch.isEmpty() || rows + queue.peek().rows().size() <= MAX_ROWS)) {
+        Job job = queue.poll();
+        rows += job.rows().size();
+        batch.add(job);
+      }
+      queuedRows -= rows;
+      inFlight++;
+      store.insert(batch.stream().map(Job::rows).toList()).onComplete(result -> {
+        inFlight--;
+        for (int i = 0; i < batch.size(); i++) {
+          if (result.succeeded()) {
+            batch.get(i).promise().complete(result.result().get(i));
+          } else {
+            batch.get(i).promise().fail(result.cause());
+          }
+        }
+        pump();
+      });
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.herald.push;
+
+import io.herald.fanout.PushFrame;
+import io.herald.fanout.PushMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** The sessions of one push verticle instance, by user and by role. Event-loop confined. */
+final class SessionRegistry {
+  private final Map<String, List<Session>> byUser = new HashMap<>();
+  private final Map<String, List<Session>> byRole = new HashMap<>();
+  private int size;
+
+  void add(Session s) {
+    byUser.computeIfAbsent(s.userId(), k -> new ArrayList<>(2)).add(s);
+    for (String role : s.roles()) {
+      byRole.computeIfAbsent(role, k -> new ArrayList<>()).add(s);
+    }
+    size++;
+  }
+
+  void remove(Session s) {
+    if (removeFrom(byUser, s.userId(), s)) {
+      size--;
+      for (String role : s.roles()) {
+        removeFrom(byRole, role, s);
+      }
+    }
+  }
+
+  private static boolean removeFrom(Map<String, List<Session>> index, String key, Session s) {
+    List<Session> list = index.get(key);
+    if (list == null || !list.remove(s)) {
+      return false;
+    }
+    if (list.isEmpty()) {
+      index.remove(key);
+    }
+    return true;
+  }
+
+  boolean hasUser(String userId) {
+    return byUser.containsKey(userId);
+  }
+
+  int size() {
+    return size;
+  }
+
+  void sendToUser(String userId, PushFrame frame) {
+    List<Session> list = byUser.get(userId);
+    if (list != null) {
+      // copy: a send may close a slow session, which removes it from this list
+      for (Session s : List.copyOf(list)) {
+        s.send(frame);
+      }
+    }
+  }
+
+  /** Writes the message's frame to every matching local session. */
+  void deliver(PushMessage m) {
+    switch (m.target()) {
+      case USER -> {
+        if (m.frame() != null) {
+          sendToUser(m.key(), m.frame());
+        }
+      }
+      case ROLE -> sendAll(byRole.get(m.key()), m.frame());
+      case ALL -> forEach(s -> s.send(m.frame()));
+      default -> throw new IllegalArgumentException(m.target().name());
+    }
+  }
+
+  private static void sendAll(List<Session> list, PushFrame frame) {
+    if (list != null) {
+      for (Session s : List.copyOf(list)) {
+        s.send(frame);
+      }
+    }
+  }
+
+  void forEach(Consumer<Session> action) {
+    List<Session> all = new ArrayList<>(size);
+    byUser.values().forEach(all::addAll);
+    all.forEach(action);
+  }
+}

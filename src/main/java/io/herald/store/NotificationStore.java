@@ -1,0 +1,344 @@
+package io.herald.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/** The inbox: every SQL statement about notifications. */
+public final class NotificationStore {
+  private static final String COLUMNS = "id, recipient, seq, title, body, level, category, action_url, action_label, data, priority, "
+      + "channels, idempotency_key, idempotency_hash, created_at, read_at, send_at, expires_at";
+  /** In the inbox now: not deleted, not scheduled for later, not expired. */
+  private static final String VISIBLE = "deleted_at IS NULL AND (send_at IS NULL OR send_at <= now()) "
+      + "AND (expires_at IS NULL OR expires_at > now())";
+
+  private static final String NEXT_SEQ = "INSERT INTO inbox (recipient, last_seq) "
+      + "SELECT r, n FROM unnest($1::text[], $2::bigint[]) AS t(r, n) ORDER BY r "
+      + "ON CONFLICT (recipient) DO UPDATE SET last_seq = inbox.last_seq + excluded.last_seq RETURNING recipient, last_seq";
+  private static final String INSERT = "INSERT INTO notifications (id, recipient, seq, title, body, level, category, action_url, "
+      + "action_label, data, priority, channels, idempotency_key, idempotency_hash, created_at, send_at, expires_at) "
+      + "SELECT id, recipient, seq, title, body, level, category, action_url, action_label, data::jsonb, priority, "
+      + "string_to_array(channels, ','), idempotency_key, idempotency_hash, created_at, send_at, expires_at "
+      + "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+      + "$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[], "
+      + "$17::timestamptz[]) AS t(id, recipient, seq, title, body, level, category, action_url, action_label, data, priority, "
+      + "channels, idempotency_key, idempotency_hash, created_at, send_at, expires_at) "
+      + "ON CONFLICT (recipient, idempotency_key) DO NOTHING RETURNING id";
+  private static final String BY_KEYS = "SELECT " + COLUMNS + " FROM notifications n "
+      + "JOIN unnest($1::text[], $2::text[]) AS k(r, key) ON n.recipient = k.r AND n.idempotency_key = k.key";
+
+  private final Pool pool;
+
+  public NotificationStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /** What one ingest request came to: its rows (new or found by idempotency key) or the recipient whose key clashed. */
+  public record Written(List<Notification> rows, List<Boolean> created, String conflictRecipient) {
+    public boolean conflict() {
+      return conflictRecipient != null;
+    }
+  }
+
+  /** Thrown inside a shared transaction when one request must be rolled back alone. */
+  static final class NeedsIsolation extends RuntimeException {
+    final String recipient;
+
+    NeedsIsolation(String recipient) {
+      super("idempotency key clash for one request of the batch", null, false, false);
+      this.recipient = recipient;
+    }
+  }
+
+  /**
+   * Writes several ingest requests in one transaction, answering per request. If one request
+   * clashes with an idempotency key or trips a data error, every request is retried in its own
+   * transaction so no request is half written and no other request is failed for it.
+   */
+  public Future<List<Written>> insert(List<List<Notification>> requests) {
+    return pool.withTransaction(conn -> insertIn(conn, requests, true))
+        .recover(err -> {
+          if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
+            List<Future<Written>> each = new ArrayList<>();
+            for (List<Notification> request : requests) {
+              each.add(pool.withTransaction(conn -> insertIn(conn, List.of(request), false))
+                  .map(list -> list.get(0))
+                  .recover(NotificationStore::clashOrFail));
+            }
+            return Future.all(each).map(all -> all.<Written>list());
+          }
+          return clashOrFail(err).map(List::of);
+        });
+  }
+
+  private static Future<Written> clashOrFail(Throwable err) {
+    return err instanceof NeedsIsolation clash
+        ? Future.succeededFuture(new Written(List.of(), List.of(), clash.recipient))
+        : Future.failedFuture(err);
+  }
+
+  /** Runs the insert on a connection inside a transaction the caller owns (also used by tests to hold one open). */
+  public Future<List<Written>> insertIn(SqlConnection conn, List<List<Notification>> requests, boolean shared) {
+    Map<String, Long> counts = new TreeMap<>();
+    for (List<Notification> request : requests) {
+      for (Notification n : request) {
+        counts.merge(n.recipient(), 1L, Long::sum);
+      }
+    }
+    return conn.preparedQuery(NEXT_SEQ)
+        .execute(Tuple.tuple().addValue(counts.keySet().toArray(new String[0])).addValue(counts.values().toArray(new Long[0])))
+        .compose(seqRows -> {
+          Map<String, Long> next = new HashMap<>();
+          for (Row r : seqRows) {
+            next.put(r.getString(0), r.getLong(1) - counts.get(r.getString(0)) + 1);
+          }
+          List<List<Notification>> numbered = new ArrayList<>();
+          for (List<Notification> request : requests) {
+            List<Notification> rows = new ArrayList<>(request.size());
+            for (Notification n : request) {
+              long seq = next.merge(n.recipient(), 1L, Long::sum) - 1;
+              rows.add(n.withSeq(seq));
+            }
+            numbered.add(rows);
+          }
+          return conn.preparedQuery(INSERT).execute(insertParams(numbered))
+              .compose(inserted -> resolve(conn, numbered, ids(inserted)));
+        });
+  }
+
+  private Future<List<Written>> resolve(SqlConnection conn, List<List<Notification>> requests, Set<UUID> inserted) {
+    List<String> recipients = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    for (List<Notification> request : requests) {
+      for (Notification n : request) {
+        if (!inserted.contains(n.id())) {
+          recipients.add(n.recipient());
+          keys.add(n.idempotencyKey());
+        }
+      }
+    }
+    Future<Map<String, Notification>> existing = recipients.isEmpty()
+        ? Future.succeededFuture(Map.of())
+        : conn.preparedQuery(BY_KEYS).execute(Tuple.tuple().addValue(recipients.toArray(new String[0])).addValue(keys.toArray(new String[0])))
+            .map(rows -> {
+              Map<String, Notification> out = new HashMap<>();
+              for (Row r : rows) {
+                Notification n = read(r);
+                out.put(n.recipient() + "\u0000" + n.idempotencyKey(), n);
+              }
+              return out;
+            });
+    return existing.compose(found -> {
+      List<Written> out = new ArrayList<>();
+      for (List<Notification> request : requests) {
+        List<Notification> rows = new ArrayList<>();
+        List<Boolean> created = new ArrayList<>();
+        for (Notification n : request) {
+          if (inserted.contains(n.id())) {
+            rows.add(n);
+            created.add(true);
+            continue;
+          }
+          Notification old = found.get(n.recipient() + "\u0000" + n.idempotencyKey());
+          if (old == null || !old.idempotencyHash().equals(n.idempotencyHash()) || old.id().equals(n.id())) {
+            return Future.failedFuture(new NeedsIsolation(n.recipient()));
+          }
+          rows.add(old);
+          created.add(false);
+        }
+        out.add(new Written(rows, created, null));
+      }
+      return Future.succeededFuture(out);
+    });
+  }
+
+  private static Tuple insertParams(List<List<Notification>> requests) {
+    int size = requests.stream().mapToInt(List::size).sum();
+    UUID[] id = new UUID[size];
+    String[] recipient = new String[size];
+    Long[] seq = new Long[size];
+    String[][] text = new String[11][size];
+    OffsetDateTime[][] times = new OffsetDateTime[3][size];
+    int i = 0;
+    for (List<Notification> request : requests) {
+      for (Notification n : request) {
+        id[i] = n.id();
+        recipient[i] = n.recipient();
+        seq[i] = n.seq();
+        text[0][i] = n.title();
+        text[1][i] = n.body();
+        text[2][i] = n.level();
+        text[3][i] = n.category();
+        text[4][i] = n.actionUrl();
+        text[5][i] = n.actionLabel();
+        text[6][i] = n.data() == null ? null : n.data().encode();
+        text[7][i] = n.priority();
+        text[8][i] = String.join(",", n.channels());
+        text[9][i] = n.idempotencyKey();
+        text[10][i] = n.idempotencyHash();
+        times[0][i] = n.createdAt();
+        times[1][i] = n.sendAt();
+        times[2][i] = n.expiresAt();
+        i++;
+      }
+    }
+    Tuple t = Tuple.tuple().addValue(id).addValue(recipient).addValue(seq);
+    for (String[] column : text) {
+      t.addValue(column);
+    }
+    for (OffsetDateTime[] column : times) {
+      t.addValue(column);
+    }
+    return t;
+  }
+
+  private static Set<UUID> ids(RowSet<Row> rows) {
+    Set<UUID> out = new HashSet<>();
+    for (Row r : rows) {
+      out.add(r.getUUID(0));
+    }
+    return out;
+  }
+
+  /** Postgres data errors (class 22) and constraint violations (class 23) point at a request, not at the database. */
+  static boolean isDataError(Throwable err) {
+    return err instanceof PgException pg && pg.getSqlState() != null
+        && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+  }
+
+  /** Filters for listing an inbox. Null means "any". */
+  public record Filter(Boolean unreadOnly, String category, String level) {
+    public static final Filter NONE = new Filter(null, null, null);
+  }
+
+  public record Page(List<Notification> items, UUID next) {
+    public JsonObject toJson() {
+      io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+      items.forEach(n -> list.add(n.toJson()));
+      return new JsonObject().put("items", list).put("next", next == null ? null : next.toString());
+    }
+  }
+
+  /** The recipient's sequence number of {@code id}, empty if it is not theirs (or purged). */
+  public Future<Long> seqOf(String recipient, UUID id) {
+    return pool.preparedQuery("SELECT seq FROM notifications WHERE recipient = $1 AND id = $2")
+        .execute(Tuple.of(recipient, id))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+  }
+
+  /** Newest first, {@code limit} items older than the cursor's sequence number. */
+  public Future<Page> list(String recipient, Filter filter, Long beforeSeq, int limit) {
+    String sql = "SELECT " + COLUMNS + " FROM notifications WHERE recipient = $1 AND " + VISIBLE
+        + " AND ($2::bool IS NULL OR NOT $2 OR read_at IS NULL) AND ($3::text IS NULL OR category = $3)"
+        + " AND ($4::text IS NULL OR level = $4) AND ($5::bigint IS NULL OR seq < $5) ORDER BY seq DESC LIMIT $6";
+    return pool.preparedQuery(sql)
+        .execute(Tuple.of(recipient, filter.unreadOnly(), filter.category(), filter.level(), beforeSeq, limit + 1))
+        .map(rows -> {
+          List<Notification> items = new ArrayList<>();
+          rows.forEach(r -> items.add(read(r)));
+          UUID next = null;
+          if (items.size() > limit) {
+            items.remove(items.size() - 1);
+            next = items.get(items.size() - 1).id();
+          }
+          return new Page(items, next);
+        });
+  }
+
+  /** Oldest first, what the recipient has after sequence number {@code afterSeq}. */
+  public Future<List<Notification>> after(String recipient, long afterSeq, int limit) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM notifications WHERE recipient = $1 AND seq > $2 AND " + VISIBLE
+            + " ORDER BY seq LIMIT $3")
+        .execute(Tuple.of(recipient, afterSeq, limit))
+        .map(rows -> {
+          List<Notification> items = new ArrayList<>();
+          rows.forEach(r -> items.add(read(r)));
+          return items;
+        });
+  }
+
+  public Future<Notification> get(UUID id) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM notifications WHERE id = $1").execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
+  }
+
+  public Future<Integer> unreadCount(String recipient) {
+    return unreadCounts(List.of(recipient)).map(m -> m.getOrDefault(recipient, 0));
+  }
+
+  /** Unread counts for several recipients in one query; recipients with none are absent. */
+  public Future<Map<String, Integer>> unreadCounts(Collection<String> recipients) {
+    return pool.preparedQuery("SELECT recipient, count(*) FROM notifications WHERE recipient = ANY($1::text[]) AND read_at IS NULL AND "
+            + VISIBLE + " GROUP BY recipient")
+        .execute(Tuple.tuple().addValue(recipients.toArray(new String[0])))
+        .map(rows -> {
+          Map<String, Integer> out = new LinkedHashMap<>();
+          rows.forEach(r -> out.put(r.getString(0), r.getLong(1).intValue()));
+          return out;
+        });
+  }
+
+  /** Marks read; answers the ids that exist in the recipient's inbox. */
+  public Future<List<UUID>> markRead(String recipient, Collection<UUID> ids) {
+    return update("UPDATE notifications SET read_at = COALESCE(read_at, now()) WHERE recipient = $1 AND id = ANY($2::uuid[]) "
+        + "AND deleted_at IS NULL RETURNING id", recipient, ids);
+  }
+
+  public Future<List<UUID>> markUnread(String recipient, Collection<UUID> ids) {
+    return update("UPDATE notifications SET read_at = NULL WHERE recipient = $1 AND id = ANY($2::uuid[]) "
+        + "AND deleted_at IS NULL RETURNING id", recipient, ids);
+  }
+
+  public Future<List<UUID>> delete(String recipient, Collection<UUID> ids) {
+    return update("UPDATE notifications SET deleted_at = now() WHERE recipient = $1 AND id = ANY($2::uuid[]) "
+        + "AND deleted_at IS NULL RETURNING id", recipient, ids);
+  }
+
+  /** Client {@code ack}: the notification reached a device. */
+  public Future<List<UUID>> markDelivered(String recipient, Collection<UUID> ids) {
+    return update("UPDATE notifications SET delivered_at = COALESCE(delivered_at, now()) WHERE recipient = $1 "
+        + "AND id = ANY($2::uuid[]) RETURNING id", recipient, ids);
+  }
+
+  public Future<Integer> markAllRead(String recipient) {
+    return pool.preparedQuery("UPDATE notifications SET read_at = now() WHERE recipient = $1 AND read_at IS NULL AND " + VISIBLE)
+        .execute(Tuple.of(recipient)).map(RowSet::rowCount);
+  }
+
+  private Future<List<UUID>> update(String sql, String recipient, Collection<UUID> ids) {
+    return pool.preparedQuery(sql).execute(Tuple.tuple().addValue(recipient).addValue(ids.toArray(new UUID[0])))
+        .map(rows -> new ArrayList<>(ids(rows)));
+  }
+
+  static Notification read(Row r) {
+    String[] channels = r.getArrayOfStrings("channels");
+    Object data = r.getValue("data");
+    return new Notification(r.getUUID("id"), r.getString("recipient"), r.getLong("seq"), r.getString("title"), r.getString("body"),
+        r.getString("level"), r.getString("category"), r.getString("action_url"), r.getString("action_label"),
+        data instanceof JsonObject o ? o : null, r.getString("priority"),
+        channels == null ? List.of() : Arrays.asList(channels), r.getString("idempotency_key"), r.getString("idempotency_hash"),
+        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("read_at"), r.getOffsetDateTime("send_at"),
+        r.getOffsetDateTime("expires_at"));
+  }
+}

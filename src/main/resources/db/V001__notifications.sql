@@ -1,0 +1,35 @@
+-- One row per recipient: the last per-user sequence number handed out. Its row lock serialises
+-- writers for one user, so per-user sequence order is commit order (resume never misses a row).
+CREATE TABLE inbox (
+  recipient  text PRIMARY KEY,
+  last_seq   bigint NOT NULL
+);
+
+CREATE TABLE notifications (
+  id               uuid PRIMARY KEY,          -- UUIDv7, time-ordered
+  recipient        text NOT NULL,
+  seq              bigint NOT NULL,           -- per-recipient, in commit order
+  category         text,
+  level            text NOT NULL,
+  title            text NOT NULL,
+  body             text,
+  action_url       text,
+  action_label     text,
+  data             jsonb,
+  priority         text NOT NULL,
+  channels         text[] NOT NULL,
+  idempotency_key  text,
+  idempotency_hash text,
+  created_at       timestamptz NOT NULL,
+  read_at          timestamptz,
+  delivered_at     timestamptz,
+  deleted_at       timestamptz,
+  send_at          timestamptz,
+  expires_at       timestamptz,
+  CONSTRAINT notifications_recipient_seq UNIQUE (recipient, seq),
+  CONSTRAINT notifications_idempotency UNIQUE (recipient, idempotency_key),
+  CONSTRAINT notifications_level CHECK (level IN ('info', 'success', 'warning', 'error')),
+  CONSTRAINT notifications_priority CHECK (priority IN ('low', 'normal', 'high', 'critical'))
+);
+
+CREATE INDEX notifications_unread ON notifications (recipient) WHERE read_at IS NULL AND deleted_at IS NULL;
