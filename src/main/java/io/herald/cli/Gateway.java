@@ -12,6 +12,7 @@ import io.herald.store.Migrations;
 import io.herald.store.NotificationStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
@@ -48,7 +49,7 @@ public final class Gateway {
     Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
     Gateway gateway = new Gateway(config, vertx);
     return gateway.deploy().map(v -> gateway)
-        .recover(err -> gateway.close().transform(x -> Future.failedFuture(err)));
+        .recover(err -> gateway.close(Future.succeededFuture()).transform(x -> Future.failedFuture(err)));
   }
 
   private Future<Void> deploy() {
@@ -93,13 +94,21 @@ public final class Gateway {
   public Future<Void> stop() {
     readiness.drain();
     Future<Void> undeploy = deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
-    return undeploy.recover(err -> {
+    return close(undeploy.recover(err -> {
       log.warn("draining did not finish cleanly: {}", err.getMessage());
       return Future.succeededFuture();
-    }).compose(v -> close());
+    }));
   }
 
-  private Future<Void> close() {
-    return fanout.close().eventually(pool::close).eventually(vertx::close);
+  /**
+   * Closes the fan-out, the pool and Vert.x after {@code before}. Vert.x is closed from a plain
+   * thread and the result reported through a context-free promise: a future bound to one of the
+   * event loops being shut down could not deliver its own completion.
+   */
+  private Future<Void> close(Future<?> before) {
+    Promise<Void> done = Promise.promise();
+    before.eventually(fanout::close).eventually(pool::close).onComplete(ignored -> new Thread(() ->
+        vertx.close().onComplete(result -> done.complete()), "herald-close").start());
+    return done.future();
   }
 }

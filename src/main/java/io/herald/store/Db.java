@@ -20,6 +20,7 @@ public final class Db {
     PgConnectOptions connect = PgConnectOptions.fromUri(cfg.uri())
         .addProperty("search_path", cfg.schema())
         .addProperty("application_name", "herald")
+        .addProperty("client_min_messages", "warning")
         .setReconnectAttempts(2)
         .setReconnectInterval(500);
     PoolOptions pool = new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(10_000).setConnectionTimeout(10)
