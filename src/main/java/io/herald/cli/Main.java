@@ -1,5 +1,8 @@
 package io.herald.cli;
 
+import io.herald.config.ConfigException;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,30 +11,39 @@ import picocli.CommandLine.Command;
     description = "Notification gateway: ingest over HTTP, persist in PostgreSQL, push over WebSocket and SockJS.",
     subcommands = {ServeCommand.class, MigrateCommand.class, TokenCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
+  private static final List<String> TOP_LEVEL_FLAGS = List.of("-h", "--help", "-V", "--version");
+
   public static void main(String[] args) {
+    String[] effective = withDefaultCommand(args);
+    int code = commandLine().execute(effective);
+    if (code != 0 || !"serve".equals(effective[0])) {
+      System.exit(code);
+    }
+  }
+
+  /** The command line with Herald's error reporting: one line, exit 2 for configuration errors. */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((ex, line, parsed) -> {
-      if (ex instanceof io.herald.config.ConfigException) {
+      if (ex instanceof ConfigException) {
         System.err.println("herald: configuration error: " + ex.getMessage());
         return 2;
       }
       System.err.println("herald: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
       return 1;
     });
-    boolean hasCommand = args.length > 0 && !args[0].startsWith("-") || java.util.Arrays.asList(args).contains("--help")
-        || java.util.Arrays.asList(args).contains("-h") || java.util.Arrays.asList(args).contains("-V")
-        || java.util.Arrays.asList(args).contains("--version");
-    String[] effective = hasCommand ? args : prepend("serve", args);
-    int code = cli.execute(effective);
-    if (code != 0 || !"serve".equals(effective[0])) {
-      System.exit(code);
-    }
+    return cli;
   }
 
-  private static String[] prepend(String first, String[] rest) {
-    String[] out = new String[rest.length + 1];
-    out[0] = first;
-    System.arraycopy(rest, 0, out, 1, rest.length);
+  /** No command (or only options such as --conf) means {@code serve}. */
+  static String[] withDefaultCommand(String[] args) {
+    boolean hasCommand = args.length > 0 && !args[0].startsWith("-") || Arrays.stream(args).anyMatch(TOP_LEVEL_FLAGS::contains);
+    if (hasCommand) {
+      return args;
+    }
+    String[] out = new String[args.length + 1];
+    out[0] = "serve";
+    System.arraycopy(args, 0, out, 1, args.length);
     return out;
   }
 
