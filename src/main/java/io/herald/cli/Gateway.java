@@ -60,13 +60,15 @@ public final class Gateway {
         limiter, readiness, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
         .onSuccess(applied -> {
-          readiness.migrated();
           if (!applied.isEmpty()) {
             log.info("schema {}: applied {}", config.postgres().schema(), applied);
           }
         })
         .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
-        .onSuccess(id -> deployment = id)
+        .onSuccess(id -> {
+          deployment = id;
+          readiness.started();
+        })
         .mapEmpty();
   }
 
