@@ -175,6 +175,13 @@ public record HeraldConfig(
     if (!alg.equals("HS256") && publicKey == null) {
       throw new ConfigException("auth.jwt.publicKey", alg + " needs a PEM public key (or a path to one)");
     }
+    if (!alg.equals("HS256")) {
+      try {
+        io.herald.auth.Pem.publicKey(alg, publicKey);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("auth.jwt.publicKey", e.getMessage());
+      }
+    }
     Jwt jwt = new Jwt(alg, secret, publicKey, r.string("auth.jwt.issuer", true), r.string("auth.jwt.audience", true),
         r.integer("auth.jwt.leewaySeconds", 0, 600));
     List<String> origins = r.strings("auth.allowedOrigins");

@@ -22,7 +22,7 @@ public final class Secrets {
     if (uri == null) {
       return null;
     }
-    return uri.replaceAll("(://[^:/@]*:)[^@/]*@", "$1" + MASK + "@");
+    return uri.replaceAll("(://[^:/@]*:)[^/?#]*@", "$1" + MASK + "@");
   }
 
   public static JsonObject maskJson(JsonObject source) {

@@ -1,0 +1,356 @@
+package io.herald.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Unit tests of {@link ConfigLoader} and {@link HeraldConfig}: defaults, file, environment, validation, masking. */
+class ConfigLoaderTest {
+  @TempDir
+  Path dir;
+
+  final List<String> warnings = new ArrayList<>();
+
+  HeraldConfig load(Path file, Map<String, String> env) {
+    return ConfigLoader.load(file, env, warnings::add);
+  }
+
+  Path file(String json) throws IOException {
+    Path f = Files.createTempFile(dir, "herald", ".json");
+    Files.writeString(f, json);
+    return f;
+  }
+
+  /** Loads a file that must be refused; checks the key and that the message is one line starting with it. */
+  ConfigException refusedFile(String json, String key) throws IOException {
+    Path f = file(json);
+    ConfigException e = assertThrows(ConfigException.class, () -> load(f, Map.of()));
+    assertOneLineNaming(e, key);
+    return e;
+  }
+
+  ConfigException refusedEnv(Map<String, String> env, String key) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(null, env));
+    assertOneLineNaming(e, key);
+    return e;
+  }
+
+  static void assertOneLineNaming(ConfigException e, String key) {
+    assertEquals(key, e.key(), e.getMessage());
+    assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+    assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), "message is not one line: " + e.getMessage());
+  }
+
+  // ---- defaults and the shipped file ----
+
+  @Test
+  void defaultsLoad() {
+    // the built-in defaults alone form a valid configuration with the documented values
+    HeraldConfig c = load(null, Map.of());
+    assertEquals("0.0.0.0", c.http().host());
+    assertEquals(8080, c.http().port());
+    assertEquals(1_048_576L, c.http().maxBodyBytes());
+    assertEquals("postgresql://postgres@127.0.0.1:5432/postgres", c.postgres().uri());
+    assertEquals("herald", c.postgres().schema());
+    assertEquals(8, c.postgres().poolSize());
+    assertNull(c.redis().uri());
+    assertFalse(c.cluster().enabled());
+    assertEquals(List.of(), c.cluster().members());
+    assertEquals(1, c.auth().apiKeys().size());
+    assertEquals(Set.of("ingest", "broadcast", "admin"), c.auth().apiKeys().get(0).scopes());
+    assertEquals("HS256", c.auth().jwt().algorithm());
+    assertEquals(List.of("*"), c.auth().allowedOrigins());
+    assertEquals(List.of("inapp"), c.enabledChannels());
+    assertEquals(10, c.retry().maxAttempts());
+    assertEquals(List.of(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4), Duration.ofHours(8),
+        Duration.ofHours(16), Duration.ofHours(24)), c.retry().backoff());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void shippedConfFileLoadsAndHasTheSameKeysAsTheDefaults() throws IOException {
+    // conf/herald.json loads without error and lists exactly the keys of the built-in defaults
+    Path conf = Path.of("conf/herald.json");
+    HeraldConfig fromFile = load(conf, Map.of());
+    assertEquals(8080, fromFile.http().port());
+    assertEquals(keys(ConfigLoader.defaults(), ""), keys(new JsonObject(Files.readString(conf)), ""));
+    assertEquals(load(null, Map.of()).masked(), fromFile.masked());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void contractKeysFromDesignArePresentInTheDefaults() {
+    // every key DESIGN.md lists as contract exists in the defaults (extra keys are allowed)
+    Set<String> keys = keys(ConfigLoader.defaults(), "");
+    for (String key : List.of("http.host", "http.port", "http.maxBodyBytes", "postgres.uri", "postgres.schema", "postgres.poolSize",
+        "redis.uri", "cluster.enabled", "cluster.host", "cluster.port", "cluster.members", "auth.apiKeys", "auth.jwt.algorithm",
+        "auth.jwt.secret", "auth.jwt.issuer", "auth.jwt.audience", "auth.allowedOrigins", "push.maxConnectionsPerUser",
+        "push.pingIntervalSeconds", "push.maxFrameBytes", "channels.email.enabled", "channels.email.smtp.host",
+        "channels.email.smtp.password", "channels.email.from", "channels.sms.authToken", "channels.whatsapp.from",
+        "channels.webhook.url", "channels.webhook.timeoutSeconds", "retry.scanIntervalSeconds", "retry.leaseSeconds",
+        "retry.pendingGraceSeconds", "retry.backoff", "retry.maxAttempts", "alerts.enabled", "alerts.checkIntervalSeconds",
+        "alerts.cooldownMinutes", "alerts.failuresPerHourCritical", "alerts.permanentFailuresPerDayWarning",
+        "alerts.failureRateCritical", "alerts.email", "alerts.sms", "alerts.webhook")) {
+      assertTrue(keys.contains(key), key);
+    }
+  }
+
+  static Set<String> keys(JsonObject node, String prefix) {
+    Set<String> out = new TreeSet<>();
+    for (Map.Entry<String, Object> e : node) {
+      out.add(prefix + e.getKey());
+      if (e.getValue() instanceof JsonObject child) {
+        out.addAll(keys(child, prefix + e.getKey() + "."));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void fileValuesOverrideDefaultsAndKeepTheRest() throws IOException {
+    // a partial file changes only what it names
+    HeraldConfig c = load(file("{\"http\": {\"port\": 7000}, \"postgres\": {\"schema\": \"other_schema\"}}"), Map.of());
+    assertEquals(7000, c.http().port());
+    assertEquals("0.0.0.0", c.http().host());
+    assertEquals("other_schema", c.postgres().schema());
+    assertEquals(8, c.postgres().poolSize());
+  }
+
+  // ---- invalid files ----
+
+  @Test
+  void unknownKeyIsRefusedByItsPath() throws IOException {
+    // a misspelt key stops loading and is named with its full path
+    refusedFile("{\"http\": {\"prot\": 8080}}", "http.prot");
+    refusedFile("{\"htp\": {}}", "htp");
+    refusedFile("{\"auth\": {\"jwt\": {\"secrett\": \"abcdefghij\"}}}", "auth.jwt.secrett");
+  }
+
+  @Test
+  void wrongTypeNamesTheKey() throws IOException {
+    // a value of the wrong type is refused, naming the key
+    refusedFile("{\"http\": {\"port\": \"abc\"}}", "http.port");
+    refusedFile("{\"http\": \"everything\"}", "http");
+    refusedFile("{\"cluster\": {\"enabled\": \"yes\"}}", "cluster.enabled");
+    refusedFile("{\"cluster\": {\"members\": \"a:5701\"}}", "cluster.members");
+    refusedFile("{\"http\": {\"port\": null}}", "http.port");
+    refusedFile("{\"http\": {\"port\": 80.5}}", "http.port");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0", "65536", "70000", "-1"})
+  void outOfRangePortIsRefused(String port) throws IOException {
+    // ports outside 1..65535 are refused, naming http.port
+    ConfigException e = refusedFile("{\"http\": {\"port\": " + port + "}}", "http.port");
+    assertTrue(e.getMessage().contains(port), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"Herald", "bad-schema", "1schema", "'a b'", "'x\"; DROP TABLE y; --'"})
+  void badPostgresSchemaIsRefused(String schema) throws IOException {
+    // the schema goes into SQL identifiers, so only plain lower-case identifiers are allowed
+    refusedFile(new JsonObject().put("postgres", new JsonObject().put("schema", schema)).encode(), "postgres.schema");
+  }
+
+  @Test
+  void malformedFileIsRefusedInOneLine() throws IOException {
+    // a file that is not JSON is refused with a one-line message naming --conf
+    ConfigException e = refusedFile("{\"http\": {\"port\": 8080,,}", "--conf");
+    assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+  }
+
+  @Test
+  void missingFileIsRefusedInOneLine() {
+    // a file that does not exist is refused with a one-line message naming --conf
+    ConfigException e = assertThrows(ConfigException.class, () -> load(dir.resolve("nope.json"), Map.of()));
+    assertOneLineNaming(e, "--conf");
+  }
+
+  @Test
+  void badDurationInBackoffNamesRetryBackoff() throws IOException {
+    // every backoff step must be a duration such as 30s or 1h
+    ConfigException e = refusedFile("{\"retry\": {\"backoff\": [\"30m\", \"soon\"]}}", "retry.backoff");
+    assertTrue(e.getMessage().contains("soon"), e.getMessage());
+    refusedFile("{\"retry\": {\"backoff\": [\"10x\"]}}", "retry.backoff");
+    refusedFile("{\"retry\": {\"backoff\": []}}", "retry.backoff");
+  }
+
+  @Test
+  void durationsParseTheDocumentedForms() throws IOException {
+    // 500ms, 30s, 30m, 1h, 2d are all accepted as backoff steps
+    HeraldConfig c = load(file("{\"retry\": {\"backoff\": [\"500ms\", \"30s\", \"30m\", \"1h\", \"2d\"]}}"), Map.of());
+    assertEquals(List.of(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofDays(2)),
+        c.retry().backoff());
+  }
+
+  @Test
+  void enablingEmailIsRefusedAsNotAvailableYet() throws IOException {
+    // external channels are not built yet: enabling one stops start-up with a message saying so
+    ConfigException e = refusedFile("{\"channels\": {\"email\": {\"enabled\": true}}}", "channels.email.enabled");
+    assertTrue(e.getMessage().contains("not available"), e.getMessage());
+  }
+
+  @Test
+  void badApiKeysAreRefusedByPosition() throws IOException {
+    // API key entries are checked one by one: short key, unknown scope, unknown field
+    refusedFile("{\"auth\": {\"apiKeys\": [{\"name\": \"a\", \"key\": \"short\", \"scopes\": [\"ingest\"]}]}}", "auth.apiKeys[0].key");
+    refusedFile("{\"auth\": {\"apiKeys\": [{\"name\": \"a\", \"key\": \"long-enough-key\", \"scopes\": [\"root\"]}]}}",
+        "auth.apiKeys[0].scopes");
+    refusedFile("{\"auth\": {\"apiKeys\": [{\"name\": \"a\", \"key\": \"long-enough-key\", \"scopes\": [\"ingest\"], \"x\": 1}]}}",
+        "auth.apiKeys[0].x");
+  }
+
+  @Test
+  void asymmetricJwtNeedsAUsablePublicKey() throws Exception {
+    // RS256/ES256 without a public key, or with one that is not a PEM key of that family, stops loading naming auth.jwt.publicKey
+    refusedFile("{\"auth\": {\"jwt\": {\"algorithm\": \"RS256\"}}}", "auth.jwt.publicKey");
+    refusedFile("{\"auth\": {\"jwt\": {\"algorithm\": \"RS256\", \"publicKey\": \"-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\"}}}",
+        "auth.jwt.publicKey");
+    refusedFile("{\"auth\": {\"jwt\": {\"algorithm\": \"ES256\", \"publicKey\": \"/no/such/key.pem\"}}}", "auth.jwt.publicKey");
+    java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    String pem = io.herald.auth.Pem.encode("PUBLIC KEY", rsa.generateKeyPair().getPublic().getEncoded());
+    refusedFile(new JsonObject().put("auth", new JsonObject().put("jwt", new JsonObject().put("algorithm", "ES256").put("publicKey", pem)))
+        .encode(), "auth.jwt.publicKey");
+    HeraldConfig ok = load(file(new JsonObject().put("auth", new JsonObject().put("jwt", new JsonObject().put("algorithm", "RS256")
+        .put("publicKey", pem))).encode()), Map.of());
+    assertEquals("RS256", ok.auth().jwt().algorithm());
+    assertFalse(ok.toString().contains(pem.substring(30, 90)), "the public key is not printed");
+  }
+
+  // ---- environment ----
+
+  @Test
+  void environmentOverridesHttpPort() throws IOException {
+    // HERALD_HTTP_PORT overrides both the defaults and the file
+    assertEquals(9090, load(null, Map.of("HERALD_HTTP_PORT", "9090")).http().port());
+    assertEquals(9090, load(file("{\"http\": {\"port\": 7000}}"), Map.of("HERALD_HTTP_PORT", "9090")).http().port());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void camelCaseKeysHaveTwoEnvironmentSpellings() {
+    // http.maxBodyBytes is reachable as HERALD_HTTP_MAX_BODY_BYTES and as HERALD_HTTP_MAXBODYBYTES
+    assertEquals(2048, load(null, Map.of("HERALD_HTTP_MAX_BODY_BYTES", "2048")).http().maxBodyBytes());
+    assertEquals(4096, load(null, Map.of("HERALD_HTTP_MAXBODYBYTES", "4096")).http().maxBodyBytes());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void clusterMembersFromCommaSeparatedEnvironment() {
+    // HERALD_CLUSTER_MEMBERS=a:5701,b:5701 becomes a two-element list
+    HeraldConfig c = load(null, Map.of("HERALD_CLUSTER_MEMBERS", "a:5701,b:5701"));
+    assertEquals(List.of("a:5701", "b:5701"), c.cluster().members());
+  }
+
+  @Test
+  void apiKeysFromJsonEnvironment() {
+    // HERALD_AUTH_APIKEYS takes a JSON list that replaces the configured keys
+    String json = new JsonArray().add(new JsonObject().put("name", "ci").put("key", "ci-key-0123456789")
+        .put("scopes", new JsonArray().add("ingest"))).encode();
+    HeraldConfig c = load(null, Map.of("HERALD_AUTH_APIKEYS", json));
+    assertEquals(1, c.auth().apiKeys().size());
+    assertEquals("ci", c.auth().apiKeys().get(0).name());
+    assertEquals("ci-key-0123456789", c.auth().apiKeys().get(0).key());
+    assertEquals(Set.of("ingest"), c.auth().apiKeys().get(0).scopes());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void postgresUriFromEnvironment() {
+    // HERALD_POSTGRES_URI replaces the database address
+    HeraldConfig c = load(null, Map.of("HERALD_POSTGRES_URI", "postgresql://herald:pw@db.internal:5433/herald"));
+    assertEquals("postgresql://herald:pw@db.internal:5433/herald", c.postgres().uri());
+  }
+
+  @Test
+  void nullableKeyFromEnvironment() {
+    // a key whose default is null (redis.uri) takes a string from the environment and is still validated
+    assertEquals("redis://127.0.0.1:6379", load(null, Map.of("HERALD_REDIS_URI", "redis://127.0.0.1:6379")).redis().uri());
+    refusedEnv(Map.of("HERALD_REDIS_URI", "http://127.0.0.1:6379"), "redis.uri");
+  }
+
+  @Test
+  void badEnvironmentValueNamesTheKey() {
+    // an unparsable environment value is refused with the key path, not the variable name
+    ConfigException e = refusedEnv(Map.of("HERALD_HTTP_PORT", "x"), "http.port");
+    assertTrue(e.getMessage().contains("HERALD_HTTP_PORT"), e.getMessage());
+    refusedEnv(Map.of("HERALD_HTTP_PORT", "99999"), "http.port");
+    refusedEnv(Map.of("HERALD_CLUSTER_ENABLED", "maybe"), "cluster.enabled");
+    refusedEnv(Map.of("HERALD_AUTH_APIKEYS", "[{"), "auth.apiKeys");
+    refusedEnv(Map.of("HERALD_CLUSTER_MEMBERS", "a:5701,b c"), "cluster.members");
+  }
+
+  @Test
+  void unknownHeraldVariableWarnsButLoads() {
+    // HERALD_FOO matches no key: a warning naming it, not a failure; other variables are ignored silently
+    HeraldConfig c = load(null, Map.of("HERALD_FOO", "1", "PATH", "/usr/bin", "HERALD_HTTP_PORT", "9091"));
+    assertEquals(9091, c.http().port());
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("HERALD_FOO"), warnings.get(0));
+  }
+
+  // ---- secrets never printed ----
+
+  @Test
+  void toStringAndMaskedNeverShowSecrets() throws IOException {
+    // API keys, the JWT secret, SMTP and provider credentials and the database password never appear when the config is printed
+    JsonObject json = new JsonObject()
+        .put("postgres", new JsonObject().put("uri", "postgresql://u:pw@h/db"))
+        .put("redis", new JsonObject().put("uri", "redis://:redispass123@cache:6379"))
+        .put("auth", new JsonObject()
+            .put("apiKeys", new JsonArray().add(new JsonObject().put("name", "app").put("key", "api-key-SECRET-42")
+                .put("scopes", new JsonArray().add("ingest"))))
+            .put("jwt", new JsonObject().put("secret", "jwt-SECRET-4242")))
+        .put("channels", new JsonObject()
+            .put("email", new JsonObject().put("smtp", new JsonObject().put("password", "smtp-SECRET-77")))
+            .put("sms", new JsonObject().put("authToken", "sms-SECRET-88")));
+    HeraldConfig c = load(file(json.encode()), Map.of());
+    assertEquals("api-key-SECRET-42", c.auth().apiKeys().get(0).key());
+
+    List<String> printed = List.of(c.toString(), c.masked().encode(), c.auth().toString(), c.postgres().toString(),
+        c.redis().toString(), c.auth().jwt().toString(), c.auth().apiKeys().toString());
+    for (String text : printed) {
+      for (String secret : List.of("api-key-SECRET-42", "jwt-SECRET-4242", "smtp-SECRET-77", "sms-SECRET-88", ":pw@", "redispass123")) {
+        assertFalse(text.contains(secret), secret + " leaked in " + text);
+      }
+    }
+    assertEquals("postgresql://u:******@h/db", c.masked().getJsonObject("postgres").getString("uri"));
+    assertTrue(c.postgres().toString().contains("postgresql://u:******@h/db"), c.postgres().toString());
+    assertTrue(c.toString().contains("\"name\":\"app\""), "non-secret values stay readable: " + c);
+  }
+
+  @Test
+  void maskUriKeepsUriWithoutPassword() {
+    // a URI without a password is printed as is; a password with encoded characters is masked whole
+    assertEquals("postgresql://postgres@127.0.0.1:5432/postgres", Secrets.maskUri("postgresql://postgres@127.0.0.1:5432/postgres"));
+    assertEquals("postgresql://u:******@h:5432/db?sslmode=require", Secrets.maskUri("postgresql://u:p%40ss%2Fw0rd@h:5432/db?sslmode=require"));
+  }
+
+  @Test
+  void secretsFromEnvironmentAreMaskedToo() {
+    // secrets given through the environment are masked as well
+    HeraldConfig c = load(null, Map.of("HERALD_AUTH_JWT_SECRET", "env-jwt-SECRET-99", "HERALD_POSTGRES_URI", "postgresql://u:envpw@h/db"));
+    assertEquals("env-jwt-SECRET-99", c.auth().jwt().secret());
+    assertFalse(c.toString().contains("env-jwt-SECRET-99"), c.toString());
+    assertFalse(c.toString().contains("envpw"), c.toString());
+  }
+}
