@@ -25,7 +25,7 @@ final class ServeCommand implements Runnable {
   public void run() {
     HeraldConfig config = conf.load();
     if (cluster || config.cluster().enabled()) {
-      throw new IllegalStateException("cluster.enabled: clustered mode is not available in this version yet; run one node");
+      throw new io.herald.config.ConfigException("cluster.enabled", "clustered mode is not available in this version yet; run one node");
     }
     log.info("configuration: {}", config);
     Gateway gateway;

@@ -151,6 +151,9 @@ public record HeraldConfig(
       if (!(key instanceof String s) || s.length() < 8) {
         throw new ConfigException(at + ".key", "must be a string of at least 8 characters");
       }
+      if (s.chars().filter(c -> c == '.').count() == 2) {
+        throw new ConfigException(at + ".key", "must not contain exactly two dots (it would be read as a JWT)");
+      }
       if (!(k.getValue("scopes") instanceof JsonArray scopes) || scopes.isEmpty()) {
         throw new ConfigException(at + ".scopes", "must be a non-empty list of " + SCOPES);
       }

@@ -17,12 +17,13 @@ public final class Secrets {
     return value == null ? null : MASK;
   }
 
-  /** postgresql://user:pw@host/db → postgresql://user:******@host/db. */
+  /** postgresql://user:pw@host/db?password=pw → postgresql://user:******@host/db?password=******. */
   public static String maskUri(String uri) {
     if (uri == null) {
       return null;
     }
-    return uri.replaceAll("(://[^:/@]*:)[^/?#]*@", "$1" + MASK + "@");
+    return uri.replaceAll("(://[^:/@]*:)[^/?#]*@", "$1" + MASK + "@")
+        .replaceAll("(?i)([?&](?:ssl)?password=)[^&#]*", "$1" + MASK);
   }
 
   public static JsonObject maskJson(JsonObject source) {

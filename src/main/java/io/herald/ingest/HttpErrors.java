@@ -67,6 +67,9 @@ public final class HttpErrors {
             : new HeraldException(500, "internal", null, "internal error");
       };
     }
+    if (failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
+      return HeraldException.badRequest("invalid_value", "a value in the request cannot be stored (" + pg.getSqlState() + ")");
+    }
     if (isTransient(failure)) {
       return HeraldException.unavailable("database unavailable; retry shortly");
     }

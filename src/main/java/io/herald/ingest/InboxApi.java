@@ -70,7 +70,7 @@ public final class InboxApi {
 
   /** Every socket of the user refreshes its badge; the caller gets the new count too. */
   private Future<Integer> afterChange(String user) {
-    fanout.publish(PushMessage.toUser(user, null, true));
+    fanout.publish(PushMessage.unreadChanged(user));
     return store.unreadCount(user);
   }
 

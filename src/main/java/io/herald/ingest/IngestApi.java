@@ -52,7 +52,11 @@ public final class IngestApi {
     OffsetDateTime now = Notification.now();
     NotificationRequest request = NotificationRequest.parse(jsonBody(ctx), enabledChannels, now);
     List<Notification> rows = request.rows(now);
-    batcher.submit(rows).onSuccess(written -> {
+    batcher.submit(rows, ctx.body().length()).onSuccess(written -> {
+      if (written.failure() != null) {
+        ctx.fail(written.failure());
+        return;
+      }
       if (written.conflict()) {
         HttpErrors.send(ctx.response(), new HeraldException(409, "idempotency_conflict", "idempotencyKey",
             "idempotencyKey was already used for recipient '" + written.conflictRecipient() + "' with a different notification"));
@@ -77,7 +81,7 @@ public final class IngestApi {
     for (int i = 0; i < written.rows().size(); i++) {
       Notification n = written.rows().get(i);
       if (written.created().get(i) && n.isDue(now)) {
-        fanout.publish(PushMessage.toUser(n.recipient(), Frames.notification(n), true));
+        fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n)));
         if (log.isDebugEnabled()) {
           log.atDebug().addKeyValue("notification_id", n.id()).log("notification stored and pushed");
         }

@@ -17,15 +17,19 @@ import java.util.List;
  */
 final class IngestBatcher {
   static final int MAX_ROWS = 2000;
-  static final int MAX_QUEUED_ROWS = 100_000;
+  static final int MAX_QUEUED_ROWS = 20_000;
+  /** What queued requests may hold in memory per instance (bodies and rows, estimated) before 503s. */
+  static final long MAX_QUEUED_BYTES = 32L << 20;
+  private static final int ROW_OVERHEAD_BYTES = 512;
 
-  private record Job(List<Notification> rows, Promise<NotificationStore.Written> promise) {
+  private record Job(List<Notification> rows, long bytes, Promise<NotificationStore.Written> promise) {
   }
 
   private final NotificationStore store;
   private final int maxInFlight;
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
   private int queuedRows;
+  private long queuedBytes;
   private int inFlight;
 
   IngestBatcher(NotificationStore store, int maxInFlight) {
@@ -33,13 +37,16 @@ final class IngestBatcher {
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
-  Future<NotificationStore.Written> submit(List<Notification> rows) {
-    if (queuedRows + rows.size() > MAX_QUEUED_ROWS) {
+  /** Queues a request's rows ({@code bodyBytes}: the size of its body, for the memory bound). */
+  Future<NotificationStore.Written> submit(List<Notification> rows, long bodyBytes) {
+    long bytes = bodyBytes + (long) rows.size() * ROW_OVERHEAD_BYTES;
+    if (!queue.isEmpty() && (queuedRows + rows.size() > MAX_QUEUED_ROWS || queuedBytes + bytes > MAX_QUEUED_BYTES)) {
       return Future.failedFuture(HeraldException.unavailable("ingest queue full; retry shortly"));
     }
     Promise<NotificationStore.Written> promise = Promise.promise();
-    queue.add(new Job(rows, promise));
+    queue.add(new Job(rows, bytes, promise));
     queuedRows += rows.size();
+    queuedBytes += bytes;
     pump();
     return promise.future();
   }
@@ -51,6 +58,7 @@ final class IngestBatcher {
       while (!queue.isEmpty() && (batch.isEmpty() || rows + queue.peek().rows().size() <= MAX_ROWS)) {
         Job job = queue.poll();
         rows += job.rows().size();
+        queuedBytes -= job.bytes();
         batch.add(job);
       }
       queuedRows -= rows;

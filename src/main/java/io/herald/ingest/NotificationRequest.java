@@ -187,11 +187,16 @@ public record NotificationRequest(List<String> recipients, boolean single, JsonO
     if (text == null) {
       return null;
     }
+    OffsetDateTime time;
     try {
-      return OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+      time = OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     } catch (DateTimeParseException e) {
       throw HeraldException.invalid(field, "must be an ISO-8601 time with an offset, e.g. 2026-01-31T09:00:00Z");
     }
+    if (time.getYear() < 1970 || time.getYear() > 9999) {
+      throw HeraldException.invalid(field, "must be between the years 1970 and 9999");
+    }
+    return time;
   }
 
   /** The same object with keys sorted at every level, so key order never changes a fingerprint. */

@@ -5,7 +5,6 @@ import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
 import io.herald.ingest.InboxQuery;
 import io.herald.store.Ids;
-import io.herald.store.Notification;
 import io.herald.store.NotificationStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -25,7 +24,6 @@ import org.slf4j.LoggerFactory;
 final class PushProtocol {
   private static final Logger log = LoggerFactory.getLogger(PushProtocol.class);
   static final int MAX_IDS = 500;
-  static final int RESUME_PAGE = 200;
   static final int FRAMES_PER_SECOND = 100;
 
   private final NotificationStore store;
@@ -38,6 +36,10 @@ final class PushProtocol {
 
   void handle(Session s, String text) {
     if (s.isClosed()) {
+      return;
+    }
+    if (!s.isReady()) {
+      s.afterWelcome(() -> handle(s, text));
       return;
     }
     if (!s.admitFrame(FRAMES_PER_SECOND)) {
@@ -110,23 +112,12 @@ final class PushProtocol {
 
   /** Tells every socket of the user, on every node, to refresh its unread count. */
   private void changed(String user) {
-    fanout.publish(PushMessage.toUser(user, null, true));
+    fanout.publish(PushMessage.unreadChanged(user));
   }
 
-  /** Streams what came after {@code seq} a page at a time, waiting for the socket to drain between pages. */
+  /** Replays what came after {@code seq} through the session's ordered feed, then the unread count. */
   private Future<Void> resumeFrom(Session s, long seq) {
-    return store.after(s.userId(), seq, RESUME_PAGE).compose(items -> {
-      for (Notification n : items) {
-        s.send(Frames.notification(n));
-      }
-      if (items.size() < RESUME_PAGE || s.isClosed()) {
-        return store.unreadCount(s.userId()).onSuccess(count -> s.send(Frames.unread(count))).mapEmpty();
-      }
-      long last = items.get(items.size() - 1).seq();
-      io.vertx.core.Promise<Void> next = io.vertx.core.Promise.promise();
-      s.whenWritable(() -> resumeFrom(s, last).onComplete(next));
-      return next.future();
-    });
+    return s.feed().resume(seq).compose(v -> store.unreadCount(s.userId())).onSuccess(count -> s.send(Frames.unread(count))).mapEmpty();
   }
 
   private static List<UUID> ids(JsonObject frame) {

@@ -68,6 +68,8 @@ public final class PushVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/v1/ws").handler(this::webSocket);
     router.route("/v1/sockjs/*").handler(this::admitSockJs);
+    // SockJS's HTTP transports (xhr_send, jsonp) read their POST bodies through a body handler
+    router.route("/v1/sockjs/*").handler(BodyHandler.create(false).setBodyLimit(2L * cfg.maxFrameBytes() + 1024));
     SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setHeartbeatInterval(cfg.pingIntervalSeconds() * 1000L)
         .setRegisterWriteHandler(false).setInsertJSESSIONID(false);
     router.route("/v1/sockjs/*").subRouter(SockJSHandler.create(vertx, sockJsOptions).socketHandler(this::sockJs));
@@ -91,6 +93,10 @@ public final class PushVerticle extends VerticleBase {
       long now = System.currentTimeMillis();
       sessions.forEach(s -> s.heartbeat(now));
     });
+    vertx.setPeriodic(1000, id -> {
+      long now = System.currentTimeMillis();
+      sessions.forEach(s -> s.checkStuck(now));
+    });
     return Future.all(server.listen(), consumer.completion());
   }
 
@@ -104,7 +110,7 @@ public final class PushVerticle extends VerticleBase {
   private void deliver(PushMessage message) {
     sessions.deliver(message);
     if (message.refreshUnread() && message.target() == PushMessage.Target.USER) {
-      unread.request(message.key());
+      unread.refresh(message.key());
     }
   }
 
@@ -135,21 +141,26 @@ public final class PushVerticle extends VerticleBase {
 
   private void openWebSocket(ServerWebSocket ws, Principal principal) {
     ws.setWriteQueueMaxSize(cfg.writeQueueBytes());
-    Session session = new Session(principal.name(), principal.roles(), new WebSocketTransport(ws), cfg);
+    Session session = new Session(principal.name(), principal.roles(), new WebSocketTransport(ws), cfg, shared.store());
     ws.textMessageHandler(text -> protocol.handle(session, text));
     ws.binaryMessageHandler(b -> session.close(Session.POLICY, "binary frames are not supported; send JSON text frames"));
     ws.pongHandler(b -> session.seen());
-    ws.exceptionHandler(err -> log.debug("WebSocket error: {}", err.getMessage()));
+    ws.exceptionHandler(err -> {
+      if (err instanceof IllegalStateException) {
+        // Vert.x reports a message assembled from frames beyond maxWebSocketMessageSize this way
+        session.close(Session.TOO_BIG, "message too large: at most " + cfg.maxFrameBytes() + " bytes");
+      } else {
+        log.debug("WebSocket error: {}", err.getMessage());
+      }
+    });
     ws.closeHandler(v -> unregister(session));
     register(session);
   }
 
-  /** Adds an authenticated session (its connection slot already taken) and sends its welcome. */
+  /** Adds an authenticated session (its connection slot already taken); its welcome follows from the counter. */
   private void register(Session session) {
     sessions.add(session);
-    shared.store().unreadCount(session.userId())
-        .onSuccess(n -> session.welcome(Frames.welcome(session.userId(), n)))
-        .onFailure(err -> session.close((short) 1011, "internal error; reconnect"));
+    unread.welcome(session);
   }
 
   private void unregister(Session session) {
@@ -204,7 +215,7 @@ public final class PushVerticle extends VerticleBase {
         return;
       }
       socket.setWriteQueueMaxSize(cfg.writeQueueBytes());
-      session[0] = new Session(principal.name(), principal.roles(), new SockJsTransport(socket), cfg);
+      session[0] = new Session(principal.name(), principal.roles(), new SockJsTransport(socket), cfg, shared.store());
       register(session[0]);
     });
     socket.closeHandler(v -> {

@@ -2,6 +2,7 @@ package io.herald.push;
 
 import io.herald.config.HeraldConfig;
 import io.herald.fanout.PushFrame;
+import io.herald.store.NotificationStore;
 import java.util.ArrayDeque;
 import java.util.Set;
 
@@ -17,14 +18,20 @@ import java.util.Set;
 public final class Session {
   public static final short GOING_AWAY = 1001;
   public static final short POLICY = 1008;
+  public static final short TOO_BIG = 1009;
   public static final short SLOW_CONSUMER = 1013;
-  static final int EARLY_FRAMES_MAX = 256;
+  static final int EARLY_FRAMES_MAX = 64;
+  static final String SLOW = "slow consumer: write queue full; reconnect and resume";
 
   private final String userId;
   private final Set<String> roles;
   private final Transport transport;
   private final HeraldConfig.Push cfg;
-  private final ArrayDeque<PushFrame> early = new ArrayDeque<>();
+  private final Feed feed;
+  /** Frames and client requests that arrived before the welcome was written. */
+  private final ArrayDeque<Runnable> beforeWelcome = new ArrayDeque<>();
+  /** Work waiting for the write queue to drain; one drain handler serves them all. */
+  private final ArrayDeque<Runnable> onDrain = new ArrayDeque<>();
   private boolean ready;
   private boolean closed;
   private long fullSince;
@@ -33,11 +40,13 @@ public final class Session {
   private long windowStart;
   private int framesInWindow;
 
-  Session(String userId, Set<String> roles, Transport transport, HeraldConfig.Push cfg) {
+  Session(String userId, Set<String> roles, Transport transport, HeraldConfig.Push cfg, NotificationStore store) {
     this.userId = userId;
     this.roles = roles;
     this.transport = transport;
     this.cfg = cfg;
+    this.feed = new Feed(this, store);
+    transport.onDrain(this::drained);
   }
 
   public String userId() {
@@ -48,23 +57,39 @@ public final class Session {
     return roles;
   }
 
-  String kind() {
-    return transport.kind();
+  Feed feed() {
+    return feed;
   }
 
   boolean isClosed() {
     return closed;
   }
 
-  /** Writes the welcome frame, then whatever arrived for this user while it was being prepared. */
-  void welcome(PushFrame welcome) {
-    if (closed) {
+  boolean isReady() {
+    return ready;
+  }
+
+  /** Writes the welcome, starts the ordered feed at the welcome's snapshot, then runs what waited for it. */
+  void welcome(PushFrame welcome, long lastSeq) {
+    if (closed || ready) {
       return;
     }
     transport.write(welcome);
     ready = true;
-    while (!early.isEmpty() && !closed) {
-      send(early.poll());
+    feed.start(lastSeq);
+    while (!beforeWelcome.isEmpty() && !closed) {
+      beforeWelcome.poll().run();
+    }
+  }
+
+  /** Runs {@code action} once the welcome is out (at once if it is); a client that floods before it is closed. */
+  void afterWelcome(Runnable action) {
+    if (ready) {
+      action.run();
+    } else if (beforeWelcome.size() >= EARLY_FRAMES_MAX) {
+      close(POLICY, "too many frames before the welcome");
+    } else {
+      beforeWelcome.add(action);
     }
   }
 
@@ -73,11 +98,7 @@ public final class Session {
       return;
     }
     if (!ready) {
-      if (early.size() >= EARLY_FRAMES_MAX) {
-        close(SLOW_CONSUMER, "slow consumer: too many frames before the welcome; reconnect and resume");
-      } else {
-        early.add(frame);
-      }
+      afterWelcome(() -> send(frame));
       return;
     }
     if (transport.writeQueueFull()) {
@@ -85,15 +106,18 @@ public final class Session {
       if (fullSince == 0) {
         fullSince = now;
         bytesWhileFull = 0;
-        transport.onDrain(() -> fullSince = 0);
       }
       bytesWhileFull += frame.utf8().length;
       if (bytesWhileFull > cfg.writeQueueBytes() || now - fullSince > cfg.slowConsumerSeconds() * 1000L) {
-        close(SLOW_CONSUMER, "slow consumer: write queue full; reconnect and resume");
+        close(SLOW_CONSUMER, SLOW);
         return;
       }
     }
     transport.write(frame);
+  }
+
+  boolean writeQueueFull() {
+    return transport.writeQueueFull();
   }
 
   /** Runs {@code action} once the socket can take more (at once if it can now). */
@@ -104,10 +128,18 @@ public final class Session {
     if (!transport.writeQueueFull()) {
       action.run();
     } else {
-      transport.onDrain(() -> {
-        fullSince = 0;
-        action.run();
-      });
+      if (fullSince == 0) {
+        fullSince = System.currentTimeMillis();
+        bytesWhileFull = 0;
+      }
+      onDrain.add(action);
+    }
+  }
+
+  private void drained() {
+    fullSince = 0;
+    while (!onDrain.isEmpty() && !closed && !transport.writeQueueFull()) {
+      onDrain.poll().run();
     }
   }
 
@@ -126,24 +158,28 @@ public final class Session {
     lastSeen = System.currentTimeMillis();
   }
 
-  /** Heartbeat tick: closes a silent or stuck socket, pings a live one. */
+  /** Heartbeat tick: closes a silent socket, pings a live one. */
   void heartbeat(long now) {
     if (closed) {
       return;
     }
     if (now - lastSeen > cfg.pingIntervalSeconds() * 2000L + 5000L && transport.kind().equals("websocket")) {
       close(POLICY, "heartbeat timeout: no frame or pong within two ping intervals");
-    } else if (fullSince != 0 && now - fullSince > cfg.slowConsumerSeconds() * 1000L) {
-      close(SLOW_CONSUMER, "slow consumer: write queue full; reconnect and resume");
     } else {
       transport.ping();
     }
   }
 
+  /** Closes the socket if its write queue has stayed full too long (checked every second). */
+  void checkStuck(long now) {
+    if (!closed && fullSince != 0 && now - fullSince > cfg.slowConsumerSeconds() * 1000L) {
+      close(SLOW_CONSUMER, SLOW);
+    }
+  }
+
   void close(short code, String reason) {
     if (!closed) {
-      closed = true;
-      early.clear();
+      closed();
       transport.close(code, reason);
     }
   }
@@ -151,6 +187,7 @@ public final class Session {
   /** Marks the session closed after the peer went away (no close frame to send). */
   void closed() {
     closed = true;
-    early.clear();
+    beforeWelcome.clear();
+    onDrain.clear();
   }
 }

@@ -50,22 +50,32 @@ final class SessionRegistry {
     return size;
   }
 
-  void sendToUser(String userId, PushFrame frame) {
+  /** Sends to the user's sessions that have had their welcome, except {@code skip}. */
+  void sendToReady(String userId, PushFrame frame, List<Session> skip) {
     List<Session> list = byUser.get(userId);
     if (list != null) {
       // copy: a send may close a slow session, which removes it from this list
       for (Session s : List.copyOf(list)) {
-        s.send(frame);
+        if (s.isReady() && !skip.contains(s)) {
+          s.send(frame);
+        }
       }
     }
   }
 
-  /** Writes the message's frame to every matching local session. */
+  /** Writes the message's frame to every matching local session; notifications go through each session's feed. */
   void deliver(PushMessage m) {
     switch (m.target()) {
       case USER -> {
-        if (m.frame() != null) {
-          sendToUser(m.key(), m.frame());
+        List<Session> list = byUser.get(m.key());
+        if (list != null && m.frame() != null) {
+          for (Session s : List.copyOf(list)) {
+            if (m.seq() > 0) {
+              s.feed().live(m.seq(), m.frame());
+            } else {
+              s.send(m.frame());
+            }
+          }
         }
       }
       case ROLE -> sendAll(byRole.get(m.key()), m.frame());

@@ -1,16 +1,20 @@
 package io.herald.push;
 
 import io.herald.store.NotificationStore;
-import java.util.LinkedHashSet;
+import io.herald.store.NotificationStore.InboxState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends fresh unread counts to this instance's sockets after anything changed them. Requests are
- * coalesced: one query runs at a time for all users asked for since the last one, and results
+ * Reads inbox state (unread count and last sequence number) for this instance's sessions: for
+ * welcomes, and to send fresh {@code unread} frames after anything changed a count. Requests are
+ * coalesced: one query runs at a time for every user asked for since the last one, and results
  * are applied in the order the queries were issued, so a badge never goes back to a stale count.
+ * Event-loop confined.
  */
 final class UnreadCounter {
   private static final Logger log = LoggerFactory.getLogger(UnreadCounter.class);
@@ -18,7 +22,8 @@ final class UnreadCounter {
 
   private final NotificationStore store;
   private final SessionRegistry sessions;
-  private final Set<String> pending = new LinkedHashSet<>();
+  /** Users to read, each with the sessions waiting for their welcome. */
+  private final Map<String, List<Session>> pending = new LinkedHashMap<>();
   private boolean inFlight;
 
   UnreadCounter(NotificationStore store, SessionRegistry sessions) {
@@ -26,31 +31,56 @@ final class UnreadCounter {
     this.sessions = sessions;
   }
 
-  void request(String userId) {
+  /** Sends the new count to every welcomed socket of the user on this instance. */
+  void refresh(String userId) {
     if (sessions.hasUser(userId)) {
-      pending.add(userId);
-      if (!inFlight) {
-        flush();
-      }
+      pending.computeIfAbsent(userId, k -> new ArrayList<>(1));
+      flushSoon();
+    }
+  }
+
+  /** Welcomes a new session with a snapshot of its user's inbox. */
+  void welcome(Session session) {
+    pending.computeIfAbsent(session.userId(), k -> new ArrayList<>(1)).add(session);
+    flushSoon();
+  }
+
+  private void flushSoon() {
+    if (!inFlight) {
+      flush();
     }
   }
 
   private void flush() {
-    List<String> batch = pending.stream().limit(MAX_BATCH).toList();
-    batch.forEach(pending::remove);
+    Map<String, List<Session>> batch = new LinkedHashMap<>();
+    var it = pending.entrySet().iterator();
+    while (it.hasNext() && batch.size() < MAX_BATCH) {
+      var e = it.next();
+      batch.put(e.getKey(), e.getValue());
+      it.remove();
+    }
     inFlight = true;
-    store.unreadCounts(batch).onComplete(result -> {
+    store.inboxStates(batch.keySet()).onComplete(result -> {
       inFlight = false;
       if (result.succeeded()) {
-        for (String user : batch) {
-          sessions.sendToUser(user, Frames.unread(result.result().getOrDefault(user, 0)));
-        }
+        apply(batch, result.result());
       } else {
-        log.warn("could not count unread notifications for {} users: {}", batch.size(), result.cause().getMessage());
+        log.warn("could not read unread counts for {} users: {}", batch.size(), result.cause().getMessage());
+        batch.values().forEach(waiting -> waiting.forEach(s -> s.close((short) 1011, "internal error; reconnect")));
       }
       if (!pending.isEmpty()) {
         flush();
       }
+    });
+  }
+
+  private void apply(Map<String, List<Session>> batch, Map<String, InboxState> states) {
+    batch.forEach((user, welcoming) -> {
+      InboxState state = states.getOrDefault(user, InboxState.EMPTY);
+      for (Session s : welcoming) {
+        s.welcome(Frames.welcome(user, state.unread()), state.lastSeq());
+      }
+      sessions.sendToReady(user, Frames.unread(state.unread()), welcoming);
     });
   }
 }

@@ -54,8 +54,15 @@ public final class NotificationStore {
     return pool;
   }
 
-  /** What one ingest request came to: its rows (new or found by idempotency key) or the recipient whose key clashed. */
-  public record Written(List<Notification> rows, List<Boolean> created, String conflictRecipient) {
+  /**
+   * What one ingest request came to: its rows (new or found by idempotency key), or the recipient
+   * whose key clashed, or the failure that kept it from being written (nothing of it was).
+   */
+  public record Written(List<Notification> rows, List<Boolean> created, String conflictRecipient, Throwable failure) {
+    static Written ok(List<Notification> rows, List<Boolean> created) {
+      return new Written(rows, created, null, null);
+    }
+
     public boolean conflict() {
       return conflictRecipient != null;
     }
@@ -80,22 +87,30 @@ public final class NotificationStore {
     return pool.withTransaction(conn -> insertIn(conn, requests, true))
         .recover(err -> {
           if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
-            List<Future<Written>> each = new ArrayList<>();
-            for (List<Notification> request : requests) {
-              each.add(pool.withTransaction(conn -> insertIn(conn, List.of(request), false))
-                  .map(list -> list.get(0))
-                  .recover(NotificationStore::clashOrFail));
-            }
-            return Future.all(each).map(all -> all.<Written>list());
+            return oneByOne(requests, 0, new ArrayList<>());
           }
-          return clashOrFail(err).map(List::of);
+          return Future.succeededFuture(List.of(outcomeOf(err)));
         });
   }
 
-  private static Future<Written> clashOrFail(Throwable err) {
+  /** Each request in its own transaction, one after the other; each gets its own outcome. */
+  private Future<List<Written>> oneByOne(List<List<Notification>> requests, int index, List<Written> done) {
+    if (index == requests.size()) {
+      return Future.succeededFuture(done);
+    }
+    return pool.withTransaction(conn -> insertIn(conn, List.of(requests.get(index)), false))
+        .map(list -> list.get(0))
+        .otherwise(NotificationStore::outcomeOf)
+        .compose(written -> {
+          done.add(written);
+          return oneByOne(requests, index + 1, done);
+        });
+  }
+
+  private static Written outcomeOf(Throwable err) {
     return err instanceof NeedsIsolation clash
-        ? Future.succeededFuture(new Written(List.of(), List.of(), clash.recipient))
-        : Future.failedFuture(err);
+        ? new Written(List.of(), List.of(), clash.recipient, null)
+        : new Written(List.of(), List.of(), null, err);
   }
 
   /** Runs the insert on a connection inside a transaction the caller owns (also used by tests to hold one open). */
@@ -167,7 +182,7 @@ public final class NotificationStore {
           rows.add(old);
           created.add(false);
         }
-        out.add(new Written(rows, created, null));
+        out.add(Written.ok(rows, created));
       }
       return Future.succeededFuture(out);
     });
@@ -266,11 +281,11 @@ public final class NotificationStore {
         });
   }
 
-  /** Oldest first, what the recipient has after sequence number {@code afterSeq}. */
-  public Future<List<Notification>> after(String recipient, long afterSeq, int limit) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM notifications WHERE recipient = $1 AND seq > $2 AND " + VISIBLE
-            + " ORDER BY seq LIMIT $3")
-        .execute(Tuple.of(recipient, afterSeq, limit))
+  /** Oldest first, what the recipient has with a sequence number above {@code afterSeq} and at most {@code upToSeq}. */
+  public Future<List<Notification>> range(String recipient, long afterSeq, long upToSeq, int limit) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM notifications WHERE recipient = $1 AND seq > $2 AND seq <= $3 AND "
+            + VISIBLE + " ORDER BY seq LIMIT $4")
+        .execute(Tuple.of(recipient, afterSeq, upToSeq, limit))
         .map(rows -> {
           List<Notification> items = new ArrayList<>();
           rows.forEach(r -> items.add(read(r)));
@@ -284,17 +299,22 @@ public final class NotificationStore {
   }
 
   public Future<Integer> unreadCount(String recipient) {
-    return unreadCounts(List.of(recipient)).map(m -> m.getOrDefault(recipient, 0));
+    return inboxStates(List.of(recipient)).map(m -> m.getOrDefault(recipient, InboxState.EMPTY).unread());
   }
 
-  /** Unread counts for several recipients in one query; recipients with none are absent. */
-  public Future<Map<String, Integer>> unreadCounts(Collection<String> recipients) {
-    return pool.preparedQuery("SELECT recipient, count(*) FROM notifications WHERE recipient = ANY($1::text[]) AND read_at IS NULL AND "
-            + VISIBLE + " GROUP BY recipient")
+  /** A recipient's unread count and last sequence number, read in one snapshot. */
+  public record InboxState(int unread, long lastSeq) {
+    public static final InboxState EMPTY = new InboxState(0, 0);
+  }
+
+  /** Inbox states for several recipients in one query; recipients who never had a notification are absent. */
+  public Future<Map<String, InboxState>> inboxStates(Collection<String> recipients) {
+    return pool.preparedQuery("SELECT i.recipient, i.last_seq, (SELECT count(*) FROM notifications n WHERE n.recipient = i.recipient "
+            + "AND n.read_at IS NULL AND " + VISIBLE + ") FROM inbox i WHERE i.recipient = ANY($1::text[])")
         .execute(Tuple.tuple().addValue(recipients.toArray(new String[0])))
         .map(rows -> {
-          Map<String, Integer> out = new LinkedHashMap<>();
-          rows.forEach(r -> out.put(r.getString(0), r.getLong(1).intValue()));
+          Map<String, InboxState> out = new LinkedHashMap<>();
+          rows.forEach(r -> out.put(r.getString(0), new InboxState(r.getLong(2).intValue(), r.getLong(1))));
           return out;
         });
   }

@@ -353,4 +353,19 @@ class ConfigLoaderTest {
     assertFalse(c.toString().contains("env-jwt-SECRET-99"), c.toString());
     assertFalse(c.toString().contains("envpw"), c.toString());
   }
+
+  // An API key that looks like a JWT (two dots) could never authenticate, so it is refused at start-up.
+  @Test
+  void apiKeyWithTwoDotsIsRefused() throws IOException {
+    refusedFile("{\"auth\":{\"apiKeys\":[{\"name\":\"a\",\"key\":\"abc.def.ghij\",\"scopes\":[\"ingest\"]}]}}",
+        "auth.apiKeys[0].key");
+  }
+
+  // A password given as a URI query parameter is masked like one in the user-info part.
+  @Test
+  void passwordQueryParameterIsMasked() {
+    HeraldConfig c = load(null, Map.of("HERALD_POSTGRES_URI", "postgresql://app@db:5432/herald?sslmode=disable&password=s3cr3t-pw"));
+    assertFalse(c.toString().contains("s3cr3t-pw"), c.toString());
+    assertTrue(c.toString().contains("sslmode=disable"), c.toString());
+  }
 }

@@ -108,16 +108,16 @@ class ResumeTest {
   void resumeStreamsALongBacklogInOrder() {
     String user = "backlog-user";
     String first = gw.notify(user, "n0");
-    for (int i = 1; i <= PushProtocol.RESUME_PAGE * 2 + 10; i++) {
+    for (int i = 1; i <= Feed.PAGE * 2 + 10; i++) {
       gw.post("/v1/notifications", TestGateway.INGEST_KEY, new JsonObject().put("recipient", user).put("title", "n" + i));
     }
     TestSocket s = gw.socket(TestGateway.token(user));
     s.next("welcome");
     s.send(new JsonObject().put("type", "resume").put("after", first));
-    for (int i = 1; i <= PushProtocol.RESUME_PAGE * 2 + 10; i++) {
+    for (int i = 1; i <= Feed.PAGE * 2 + 10; i++) {
       assertEquals("n" + i, s.next("notification").getJsonObject("notification").getString("title"));
     }
-    assertEquals(PushProtocol.RESUME_PAGE * 2 + 11, s.next("unread").getInteger("count"));
+    assertEquals(Feed.PAGE * 2 + 11, s.next("unread").getInteger("count"));
     s.close();
   }
 

@@ -1,0 +1,147 @@
+package io.herald.push;
+
+import io.herald.store.Notification;
+import io.herald.store.NotificationStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one session's notifications in the recipient's sequence order, without gaps. A user's
+ * sequence numbers are handed out under a row lock, so their order is commit order: when a live
+ * notification arrives with a number beyond the next expected one (another instance published
+ * sooner, or a resume is still streaming), everything in between is already committed and is
+ * read from the database and written first. Numbers at or below the last one written are
+ * dropped. So the last notification a client saw is always a safe {@code resume} cursor.
+ * Event-loop confined, like its session.
+ */
+final class Feed {
+  private static final Logger log = LoggerFactory.getLogger(Feed.class);
+  static final int PAGE = 200;
+
+  private final Session session;
+  private final NotificationStore store;
+  private final List<Promise<Void>> waiting = new ArrayList<>();
+  private boolean started;
+  private boolean filling;
+  private long lastSeq;
+  private long target;
+  private long pendingUpTo;
+
+  Feed(Session session, NotificationStore store) {
+    this.session = session;
+    this.store = store;
+  }
+
+  /** Starts after the welcome: {@code seq} is the user's last sequence number in the welcome's snapshot. */
+  void start(long seq) {
+    if (!started) {
+      started = true;
+      lastSeq = seq;
+    }
+    if (!filling && pendingUpTo > lastSeq) {
+      fill(pendingUpTo);
+    }
+  }
+
+  /** A notification committed and published just now. */
+  void live(long seq, io.herald.fanout.PushFrame frame) {
+    if (seq <= lastSeq && started) {
+      return;
+    }
+    if (started && !filling && seq == lastSeq + 1) {
+      session.send(frame);
+      lastSeq = seq;
+      return;
+    }
+    pendingUpTo = Math.max(pendingUpTo, seq);
+    if (started && !filling) {
+      fill(pendingUpTo);
+    }
+  }
+
+  /** Everything after {@code seq}, oldest first; completes once caught up with what is committed. */
+  Future<Void> resume(long seq) {
+    Promise<Void> done = Promise.promise();
+    waiting.add(done);
+    lastSeq = seq;
+    started = true;
+    if (filling) {
+      target = Long.MAX_VALUE; // the running pass continues from the new position
+    } else {
+      fill(Long.MAX_VALUE);
+    }
+    return done.future();
+  }
+
+  private void fill(long upTo) {
+    filling = true;
+    target = upTo;
+    page();
+  }
+
+  private void page() {
+    if (session.isClosed()) {
+      finish(null);
+      return;
+    }
+    long from = lastSeq;
+    store.range(session.userId(), from, target, PAGE).onComplete(result -> {
+      if (result.failed()) {
+        log.warn("could not read notifications to catch a socket up: {}", result.cause().getMessage());
+        finish(result.cause());
+        return;
+      }
+      write(result.result(), 0);
+    });
+  }
+
+  /** Writes rows one at a time, waiting whenever the socket's queue is full. */
+  private void write(List<Notification> rows, int from) {
+    for (int i = from; i < rows.size(); i++) {
+      if (session.isClosed()) {
+        finish(null);
+        return;
+      }
+      if (session.writeQueueFull()) {
+        int next = i;
+        session.whenWritable(() -> write(rows, next));
+        return;
+      }
+      Notification n = rows.get(i);
+      if (n.seq() > lastSeq) {
+        session.send(Frames.notification(n));
+        lastSeq = n.seq();
+      }
+    }
+    if (rows.size() == PAGE) {
+      page();
+      return;
+    }
+    if (target != Long.MAX_VALUE) {
+      lastSeq = Math.max(lastSeq, target); // nothing visible left up to the target (deleted, scheduled, skipped numbers)
+    }
+    if (pendingUpTo > lastSeq) {
+      target = Math.max(pendingUpTo, target == Long.MAX_VALUE ? 0 : target);
+      page();
+      return;
+    }
+    finish(null);
+  }
+
+  private void finish(Throwable error) {
+    filling = false;
+    List<Promise<Void>> done = new ArrayList<>(waiting);
+    waiting.clear();
+    for (Promise<Void> p : done) {
+      if (error == null) {
+        p.tryComplete();
+      } else {
+        p.tryFail(error);
+      }
+    }
+  }
+}
