@@ -25,6 +25,7 @@ CREATE TABLE notifications (
   delivered_at     timestamptz,
   deleted_at       timestamptz,
   send_at          timestamptz,
+  scheduled        boolean NOT NULL,          -- true until send_at passes; then re-numbered and pushed
   expires_at       timestamptz,
   CONSTRAINT notifications_recipient_seq UNIQUE (recipient, seq),
   CONSTRAINT notifications_idempotency UNIQUE (recipient, idempotency_key),
@@ -33,3 +34,6 @@ CREATE TABLE notifications (
 );
 
 CREATE INDEX notifications_unread ON notifications (recipient) WHERE read_at IS NULL AND deleted_at IS NULL;
+CREATE INDEX notifications_scheduled ON notifications (send_at) WHERE scheduled;
+CREATE INDEX notifications_expiring ON notifications (expires_at) WHERE expires_at IS NOT NULL AND read_at IS NULL
+  AND deleted_at IS NULL;

@@ -5,6 +5,7 @@ import io.herald.config.HeraldConfig;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.LocalFanout;
 import io.herald.ops.Readiness;
+import io.herald.ops.SchedulerVerticle;
 import io.herald.push.ConnectionLimiter;
 import io.herald.push.PushVerticle;
 import io.herald.store.Db;
@@ -34,7 +35,7 @@ public final class Gateway {
   private final Readiness readiness;
   private final Fanout fanout;
   private final ConnectionLimiter limiter;
-  private String deployment;
+  private final java.util.List<String> deployments = new java.util.ArrayList<>();
 
   private Gateway(HeraldConfig config, Vertx vertx) {
     this.config = config;
@@ -48,8 +49,16 @@ public final class Gateway {
   public static Future<Gateway> start(HeraldConfig config) {
     Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
     Gateway gateway = new Gateway(config, vertx);
-    return gateway.deploy().map(v -> gateway)
-        .recover(err -> gateway.close(Future.succeededFuture()).transform(x -> Future.failedFuture(err)));
+    // a context-free promise: on failure the event loops are shut down before the caller hears of it
+    Promise<Gateway> started = Promise.promise();
+    gateway.deploy().onComplete(result -> {
+      if (result.succeeded()) {
+        started.complete(gateway);
+      } else {
+        gateway.close(Future.succeededFuture()).onComplete(closed -> started.fail(result.cause()));
+      }
+    });
+    return started.future();
   }
 
   private Future<Void> deploy() {
@@ -65,8 +74,12 @@ public final class Gateway {
           }
         })
         .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
+        .compose(id -> {
+          deployments.add(id);
+          return vertx.deployVerticle(new SchedulerVerticle(store, fanout));
+        })
         .onSuccess(id -> {
-          deployment = id;
+          deployments.add(id);
           readiness.started();
         })
         .mapEmpty();
@@ -95,7 +108,7 @@ public final class Gateway {
   /** Graceful stop: not ready, sockets closed with 1001, in-flight requests finished, then closed. */
   public Future<Void> stop() {
     readiness.drain();
-    Future<Void> undeploy = deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+    Future<Void> undeploy = Future.all(deployments.stream().map(vertx::undeploy).toList()).mapEmpty();
     return close(undeploy.recover(err -> {
       log.warn("draining did not finish cleanly: {}", err.getMessage());
       return Future.succeededFuture();

@@ -25,17 +25,17 @@ import java.util.UUID;
 public final class NotificationStore {
   private static final String COLUMNS = "id, recipient, seq, title, body, level, category, action_url, action_label, data, priority, "
       + "channels, idempotency_key, idempotency_hash, created_at, read_at, send_at, expires_at";
-  /** In the inbox now: not deleted, not scheduled for later, not expired. */
-  private static final String VISIBLE = "deleted_at IS NULL AND (send_at IS NULL OR send_at <= now()) "
-      + "AND (expires_at IS NULL OR expires_at > now())";
+  /** In the inbox now: not deleted, not waiting for its send time, not expired. */
+  private static final String VISIBLE = "deleted_at IS NULL AND NOT scheduled AND (expires_at IS NULL OR expires_at > now())";
 
   private static final String NEXT_SEQ = "INSERT INTO inbox (recipient, last_seq) "
       + "SELECT r, n FROM unnest($1::text[], $2::bigint[]) AS t(r, n) ORDER BY r "
       + "ON CONFLICT (recipient) DO UPDATE SET last_seq = inbox.last_seq + excluded.last_seq RETURNING recipient, last_seq";
   private static final String INSERT = "INSERT INTO notifications (id, recipient, seq, title, body, level, category, action_url, "
-      + "action_label, data, priority, channels, idempotency_key, idempotency_hash, created_at, send_at, expires_at) "
+      + "action_label, data, priority, channels, idempotency_key, idempotency_hash, created_at, send_at, scheduled, expires_at) "
       + "SELECT id, recipient, seq, title, body, level, category, action_url, action_label, data::jsonb, priority, "
-      + "string_to_array(channels, ','), idempotency_key, idempotency_hash, created_at, send_at, expires_at "
+      + "string_to_array(channels, ','), idempotency_key, idempotency_hash, created_at, send_at, "
+      + "send_at IS NOT NULL AND send_at > created_at, expires_at "
       + "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
       + "$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[], "
       + "$17::timestamptz[]) AS t(id, recipient, seq, title, body, level, category, action_url, action_label, data, priority, "
@@ -84,7 +84,7 @@ public final class NotificationStore {
    * transaction so no request is half written and no other request is failed for it.
    */
   public Future<List<Written>> insert(List<List<Notification>> requests) {
-    return pool.withTransaction(conn -> insertIn(conn, requests, true))
+    return pool.withTransaction(conn -> insertIn(conn, requests))
         .recover(err -> {
           if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
             return oneByOne(requests, 0, new ArrayList<>());
@@ -98,7 +98,7 @@ public final class NotificationStore {
     if (index == requests.size()) {
       return Future.succeededFuture(done);
     }
-    return pool.withTransaction(conn -> insertIn(conn, List.of(requests.get(index)), false))
+    return pool.withTransaction(conn -> insertIn(conn, List.of(requests.get(index))))
         .map(list -> list.get(0))
         .otherwise(NotificationStore::outcomeOf)
         .compose(written -> {
@@ -114,31 +114,43 @@ public final class NotificationStore {
   }
 
   /** Runs the insert on a connection inside a transaction the caller owns (also used by tests to hold one open). */
-  public Future<List<Written>> insertIn(SqlConnection conn, List<List<Notification>> requests, boolean shared) {
-    Map<String, Long> counts = new TreeMap<>();
-    for (List<Notification> request : requests) {
-      for (Notification n : request) {
-        counts.merge(n.recipient(), 1L, Long::sum);
+  public Future<List<Written>> insertIn(SqlConnection conn, List<List<Notification>> requests) {
+    List<Notification> all = new ArrayList<>();
+    requests.forEach(all::addAll);
+    return renumber(conn, all).compose(flat -> {
+      List<List<Notification>> numbered = new ArrayList<>();
+      int i = 0;
+      for (List<Notification> request : requests) {
+        numbered.add(flat.subList(i, i + request.size()));
+        i += request.size();
       }
+      return conn.preparedQuery(INSERT).execute(insertParams(numbered))
+          .compose(inserted -> resolve(conn, numbered, ids(inserted)));
+    });
+  }
+
+  /**
+   * Hands out the next sequence numbers of each recipient's inbox to {@code rows}, in order. The
+   * inbox rows stay locked until the transaction ends (taken in recipient order: no deadlocks), so
+   * a user's numbers are used in commit order.
+   */
+  private static Future<List<Notification>> renumber(SqlConnection conn, List<Notification> rows) {
+    Map<String, Long> counts = new TreeMap<>();
+    for (Notification n : rows) {
+      counts.merge(n.recipient(), 1L, Long::sum);
     }
     return conn.preparedQuery(NEXT_SEQ)
         .execute(Tuple.tuple().addValue(counts.keySet().toArray(new String[0])).addValue(counts.values().toArray(new Long[0])))
-        .compose(seqRows -> {
+        .map(seqRows -> {
           Map<String, Long> next = new HashMap<>();
           for (Row r : seqRows) {
             next.put(r.getString(0), r.getLong(1) - counts.get(r.getString(0)) + 1);
           }
-          List<List<Notification>> numbered = new ArrayList<>();
-          for (List<Notification> request : requests) {
-            List<Notification> rows = new ArrayList<>(request.size());
-            for (Notification n : request) {
-              long seq = next.merge(n.recipient(), 1L, Long::sum) - 1;
-              rows.add(n.withSeq(seq));
-            }
-            numbered.add(rows);
+          List<Notification> out = new ArrayList<>(rows.size());
+          for (Notification n : rows) {
+            out.add(n.withSeq(next.merge(n.recipient(), 1L, Long::sum) - 1));
           }
-          return conn.preparedQuery(INSERT).execute(insertParams(numbered))
-              .compose(inserted -> resolve(conn, numbered, ids(inserted)));
+          return out;
         });
   }
 
@@ -240,6 +252,41 @@ public final class NotificationStore {
   static boolean isDataError(Throwable err) {
     return err instanceof PgException pg && pg.getSqlState() != null
         && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+  }
+
+  /**
+   * Moves up to {@code limit} notifications whose send time has come into their inboxes: each gets
+   * a fresh sequence number (under the inbox row lock, like an insert) so it sorts after everything
+   * already seen and {@code resume} finds it. Safe on several nodes at once (SKIP LOCKED).
+   */
+  public Future<List<Notification>> releaseDue(int limit) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT " + COLUMNS + " FROM notifications WHERE scheduled "
+            + "AND send_at <= now() ORDER BY recipient, send_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED")
+        .execute(Tuple.of(limit))
+        .compose(rows -> {
+          List<Notification> due = new ArrayList<>();
+          rows.forEach(r -> due.add(read(r)));
+          if (due.isEmpty()) {
+            return Future.succeededFuture(due);
+          }
+          return renumber(conn, due).compose(numbered -> conn.preparedQuery("UPDATE notifications SET seq = t.seq, scheduled = false "
+                  + "FROM unnest($1::uuid[], $2::bigint[]) AS t(id, seq) WHERE notifications.id = t.id")
+              .execute(Tuple.tuple().addValue(numbered.stream().map(Notification::id).toArray(UUID[]::new))
+                  .addValue(numbered.stream().map(Notification::seq).toArray(Long[]::new)))
+              .map(v -> numbered));
+        }));
+  }
+
+  /** Recipients with an unread notification that expired in {@code (from, to]}: their counts went down. */
+  public Future<List<String>> expiredBetween(OffsetDateTime from, OffsetDateTime to) {
+    return pool.preparedQuery("SELECT DISTINCT recipient FROM notifications WHERE expires_at > $1 AND expires_at <= $2 "
+            + "AND read_at IS NULL AND deleted_at IS NULL LIMIT 10000")
+        .execute(Tuple.of(from, to))
+        .map(rows -> {
+          List<String> out = new ArrayList<>();
+          rows.forEach(r -> out.add(r.getString(0)));
+          return out;
+        });
   }
 
   /** Filters for listing an inbox. Null means "any". */

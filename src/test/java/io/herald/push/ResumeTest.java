@@ -75,7 +75,7 @@ class ResumeTest {
         List.of("inapp"), now).rows(now);
     SqlConnection conn = TestGateway.await(gw.sql().getConnection());
     Transaction tx = TestGateway.await(conn.begin());
-    TestGateway.await(store.insertIn(conn, List.of(early), false));
+    TestGateway.await(store.insertIn(conn, List.of(early)));
 
     // While the first transaction is open, an ingest for the same user cannot commit ...
     Future<HttpResponse<Buffer>> second = gw.http.post(gw.port, "127.0.0.1", "/v1/notifications")
