@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Runs the full measurement set of BENCHMARKS.md and writes every summary and JSON line to one
+# results file. It starts its own gateway (a copy of target/herald.jar, a generated config, a
+# schema of its own), fresh for each scenario, and stops it and drops the schema at the end.
+#
+#   bench/run-all.sh                      # everything, full scale (takes ~6 minutes)
+#   ONLY="connections e2e" bench/run-all.sh
+#   OUT=/tmp/results.txt INGEST_DURATION=10s bench/run-all.sh
+#
+# Run it on a quiet machine: the figures mean nothing while other work competes for the cores.
+# Every knob below can be set from the environment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ONLY=${ONLY:-"ingest ingest100 connections fanout e2e"}
+OUT=${OUT:-bench/results-$(date +%Y%m%d-%H%M%S).txt}
+PORT=${PORT:-18090}
+SCHEMA=${SCHEMA:-bench_run}
+KEY=${KEY:-bench-key-$$}
+SECRET=${SECRET:-bench-secret-$$-0123456789abcdef}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_USER=${PG_USER:-postgres}
+GATEWAY_OPTS=${GATEWAY_OPTS:-"-Xms2g -Xmx2g"}
+BENCH_OPTS=${BENCH_OPTS:-"-Xmx2g"}
+SOURCES=${SOURCES:-127.0.0.2,127.0.0.3}
+
+INGEST_CONCURRENCY=${INGEST_CONCURRENCY:-64}
+INGEST_DURATION=${INGEST_DURATION:-30s}
+INGEST_WARMUP=${INGEST_WARMUP:-5s}
+INGEST100_CONCURRENCY=${INGEST100_CONCURRENCY:-16}
+CONN_PER_PROCESS=${CONN_PER_PROCESS:-9500}
+CONN_HOLD=${CONN_HOLD:-60s}
+FANOUT_USERS=${FANOUT_USERS:-15000}
+FANOUT_BATCH=${FANOUT_BATCH:-100}
+FANOUT_CONCURRENCY=${FANOUT_CONCURRENCY:-16}
+FANOUT_DURATION=${FANOUT_DURATION:-20s}
+E2E_RATE=${E2E_RATE:-500}
+E2E_USERS=${E2E_USERS:-50}
+E2E_DURATION=${E2E_DURATION:-30s}
+
+WORK=$(mktemp -d /tmp/herald-bench.XXXXXX)
+URL="http://127.0.0.1:$PORT"
+GATEWAY_PID=""
+
+say() { echo "[run-all $(date +%H:%M:%S)] $*" >&2; }
+record() { tee -a "$OUT"; }
+
+# One process may hold at most this many open files here; 9,500 sockets a bench process, 19,000 in the gateway.
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 20000 ]; then
+  say "warning: open-file limit is $(ulimit -n); 19,000 sockets in one gateway need about 19,200"
+fi
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  say "building target/herald.jar"
+  mvn -B -q -DskipTests package
+fi
+# the gateway and the bench run from a copy, so a rebuild during the run cannot pull classes from under them
+cp target/herald.jar "$WORK/herald.jar"
+sed -e "s/\"port\": 8080/\"port\": $PORT/" -e "s/\"schema\": \"herald\"/\"schema\": \"$SCHEMA\"/" \
+    -e "s/\"key\": \"change-me\"/\"key\": \"$KEY\"/" -e "s/\"secret\": \"change-me-too\"/\"secret\": \"$SECRET\"/" \
+    conf/herald.json > "$WORK/herald-bench.json"
+grep -q "\"port\": $PORT" "$WORK/herald-bench.json" && grep -q "\"schema\": \"$SCHEMA\"" "$WORK/herald-bench.json" \
+  || { say "could not write the gateway config from conf/herald.json"; exit 1; }
+
+start_gateway() {
+  say "starting a gateway on port $PORT (schema $SCHEMA)"
+  # shellcheck disable=SC2086
+  java $GATEWAY_OPTS -jar "$WORK/herald.jar" --conf "$WORK/herald-bench.json" >> "$WORK/gateway.log" 2>&1 &
+  GATEWAY_PID=$!
+  for _ in $(seq 120); do
+    if curl -fs "$URL/health/ready" > /dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$GATEWAY_PID" 2> /dev/null || { say "gateway exited; see $WORK/gateway.log"; exit 1; }
+    sleep 0.5
+  done
+  say "gateway not ready after 60 s; see $WORK/gateway.log"
+  exit 1
+}
+
+stop_gateway() {
+  if [ -n "$GATEWAY_PID" ] && kill -0 "$GATEWAY_PID" 2> /dev/null; then
+    kill "$GATEWAY_PID"
+    wait "$GATEWAY_PID" 2> /dev/null || true
+  fi
+  GATEWAY_PID=""
+}
+
+cleanup() {
+  stop_gateway
+  if [ "${KEEP_SCHEMA:-0}" != 1 ]; then
+    psql -q -h "$PG_HOST" -U "$PG_USER" -c "drop schema if exists $SCHEMA cascade" > /dev/null 2>&1 \
+      || say "could not drop schema $SCHEMA"
+  fi
+}
+trap cleanup EXIT
+
+bench() {
+  # shellcheck disable=SC2086
+  java $BENCH_OPTS -jar "$WORK/herald.jar" bench "$@" --url "$URL"
+}
+
+# Heap in use after a full GC, in KiB (sums the "used" of every heap space jcmd lists).
+heap_kib() {
+  jcmd "$1" GC.run > /dev/null
+  sleep 1
+  jcmd "$1" GC.heap_info | awk '/total/ && /used/ && !/Metaspace|class space/ {
+    for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); gsub(/[^0-9]/, "", v); sum += v } } END { print sum + 0 }'
+}
+
+rss_kib() {
+  awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+{
+  echo "# Herald benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# commit $(git rev-parse --short HEAD 2> /dev/null || echo unknown)$(git diff --quiet 2> /dev/null || echo ' (with local changes)')"
+  echo "# machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(java -version 2>&1 | head -1)"
+  echo "# gateway: java $GATEWAY_OPTS; bench: java $BENCH_OPTS; open-file limit $(ulimit -n)"
+  echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | record
+
+for scenario in $ONLY; do
+  case "$scenario" in
+    ingest)
+      start_gateway
+      say "ingest, 1 recipient: concurrency $INGEST_CONCURRENCY for $INGEST_DURATION"
+      bench ingest --key "$KEY" --concurrency "$INGEST_CONCURRENCY" --duration "$INGEST_DURATION" --warmup "$INGEST_WARMUP" \
+        --recipients 1 2> "$WORK/ingest.err" | record || say "ingest failed; see $WORK/ingest.err"
+      stop_gateway
+      ;;
+    ingest100)
+      start_gateway
+      say "ingest, 100 recipients: concurrency $INGEST100_CONCURRENCY for $INGEST_DURATION"
+      bench ingest --key "$KEY" --concurrency "$INGEST100_CONCURRENCY" --duration "$INGEST_DURATION" --warmup "$INGEST_WARMUP" \
+        --recipients 100 2> "$WORK/ingest100.err" | record || say "ingest100 failed; see $WORK/ingest100.err"
+      stop_gateway
+      ;;
+    connections)
+      start_gateway
+      sleep 3
+      heap_before=$(heap_kib "$GATEWAY_PID")
+      rss_before=$(rss_kib "$GATEWAY_PID")
+      say "connections: 2 x $CONN_PER_PROCESS sockets from $SOURCES (heap before: $heap_before KiB)"
+      IFS=, read -r source1 source2 <<< "$SOURCES"
+      rm -f "$WORK"/conn-*.ready
+      bench connections --secret "$SECRET" --count "$CONN_PER_PROCESS" --sources "$source1" --first-user 0 \
+        --hold "$CONN_HOLD" --ready-file "$WORK/conn-1.ready" > "$WORK/conn-1.out" 2> "$WORK/conn-1.err" &
+      conn1=$!
+      bench connections --secret "$SECRET" --count "$CONN_PER_PROCESS" --sources "${source2:-$source1}" \
+        --first-user "$CONN_PER_PROCESS" --hold "$CONN_HOLD" --ready-file "$WORK/conn-2.ready" > "$WORK/conn-2.out" 2> "$WORK/conn-2.err" &
+      conn2=$!
+      for _ in $(seq 600); do
+        [ -f "$WORK/conn-1.ready" ] && [ -f "$WORK/conn-2.ready" ] && break
+        kill -0 "$conn1" 2> /dev/null || kill -0 "$conn2" 2> /dev/null || break
+        sleep 0.5
+      done
+      sleep 2
+      heap_after=$(heap_kib "$GATEWAY_PID")
+      rss_after=$(rss_kib "$GATEWAY_PID")
+      open1=$(awk '{ print $2 }' "$WORK/conn-1.ready" 2> /dev/null || echo 0)
+      open2=$(awk '{ print $2 }' "$WORK/conn-2.ready" 2> /dev/null || echo 0)
+      wait "$conn1" || true
+      wait "$conn2" || true
+      cat "$WORK/conn-1.out" "$WORK/conn-2.out" | record
+      open=$((open1 + open2))
+      awk -v open="$open" -v hb="$heap_before" -v ha="$heap_after" -v rb="$rss_before" -v ra="$rss_after" 'BEGIN {
+        per_heap = open > 0 ? (ha - hb) * 1024 / open : 0; per_rss = open > 0 ? (ra - rb) * 1024 / open : 0
+        printf "\n=== gateway memory for %d open sockets (jcmd GC.run + GC.heap_info, /proc VmRSS) ===\n", open
+        printf "  heap after full GC   before %d KiB, after %d KiB: %.0f bytes (%.2f KiB) per socket\n", hb, ha, per_heap, per_heap / 1024
+        printf "  RSS                  before %d KiB, after %d KiB: %.0f bytes (%.2f KiB) per socket\n", rb, ra, per_rss, per_rss / 1024
+        printf "{\"bench\":\"connections-gateway\",\"sockets\":%d,\"heap_before_kib\":%d,\"heap_after_kib\":%d,\"heap_per_socket_bytes\":%.0f,\"rss_before_kib\":%d,\"rss_after_kib\":%d,\"rss_per_socket_bytes\":%.0f}\n",
+          open, hb, ha, per_heap, rb, ra, per_rss
+      }' | record
+      stop_gateway
+      ;;
+    fanout)
+      start_gateway
+      say "fanout: $FANOUT_USERS sockets from $SOURCES, batches of $FANOUT_BATCH for $FANOUT_DURATION"
+      bench fanout --key "$KEY" --secret "$SECRET" --users "$FANOUT_USERS" --sources "$SOURCES" --batch "$FANOUT_BATCH" \
+        --concurrency "$FANOUT_CONCURRENCY" --duration "$FANOUT_DURATION" 2> "$WORK/fanout.err" | record || say "fanout failed; see $WORK/fanout.err"
+      stop_gateway
+      ;;
+    e2e)
+      start_gateway
+      say "e2e: $E2E_RATE/s to $E2E_USERS users for $E2E_DURATION"
+      bench e2e --key "$KEY" --secret "$SECRET" --rate "$E2E_RATE" --users "$E2E_USERS" --duration "$E2E_DURATION" \
+        2> "$WORK/e2e.err" | record || say "e2e failed; see $WORK/e2e.err"
+      stop_gateway
+      ;;
+    *)
+      say "unknown scenario '$scenario' (known: ingest ingest100 connections fanout e2e)"
+      exit 2
+      ;;
+  esac
+done
+
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | record
+say "done: results in $OUT (JSON lines: grep '^{\"bench\"' $OUT); logs in $WORK"
