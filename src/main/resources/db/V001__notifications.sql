@@ -1,8 +1,11 @@
--- One row per recipient: the last per-user sequence number handed out. Its row lock serialises
--- writers for one user, so per-user sequence order is commit order (resume never misses a row).
+-- One row per recipient. Every write that changes a user's notifications takes this row's lock
+-- first, so per-user sequence order is commit order (resume never misses a row) and the counter
+-- stays exact. unread = rows with read_at, deleted_at NULL and scheduled, expired false.
 CREATE TABLE inbox (
   recipient  text PRIMARY KEY,
-  last_seq   bigint NOT NULL
+  last_seq   bigint NOT NULL,           -- last sequence number handed out
+  unread     integer NOT NULL,          -- unread notifications in the inbox now
+  version    bigint NOT NULL            -- grows with every change of unread: orders counts sent to sockets
 );
 
 CREATE TABLE notifications (
@@ -27,6 +30,7 @@ CREATE TABLE notifications (
   send_at          timestamptz,
   scheduled        boolean NOT NULL,          -- true until send_at passes; then re-numbered and pushed
   expires_at       timestamptz,
+  expired          boolean NOT NULL DEFAULT false,  -- set (and the counter lowered) once expires_at passed
   CONSTRAINT notifications_recipient_seq UNIQUE (recipient, seq),
   CONSTRAINT notifications_idempotency UNIQUE (recipient, idempotency_key),
   CONSTRAINT notifications_level CHECK (level IN ('info', 'success', 'warning', 'error')),
@@ -35,5 +39,4 @@ CREATE TABLE notifications (
 
 CREATE INDEX notifications_unread ON notifications (recipient) WHERE read_at IS NULL AND deleted_at IS NULL;
 CREATE INDEX notifications_scheduled ON notifications (send_at) WHERE scheduled;
-CREATE INDEX notifications_expiring ON notifications (expires_at) WHERE expires_at IS NOT NULL AND read_at IS NULL
-  AND deleted_at IS NULL;
+CREATE INDEX notifications_expiring ON notifications (expires_at) WHERE expires_at IS NOT NULL AND NOT expired;

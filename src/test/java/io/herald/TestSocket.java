@@ -3,6 +3,7 @@ package io.herald;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -35,6 +36,11 @@ public final class TestSocket {
 
   static Future<TestSocket> connect(Vertx vertx, WebSocketConnectOptions options) {
     return vertx.createWebSocketClient().connect(options).map(TestSocket::new);
+  }
+
+  /** Connects with a client the caller configured (for example with a small receive buffer). */
+  public static Future<TestSocket> connect(WebSocketClient client, WebSocketConnectOptions options) {
+    return client.connect(options).map(TestSocket::new);
   }
 
   public WebSocket raw() {

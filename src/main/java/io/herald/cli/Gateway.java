@@ -11,6 +11,7 @@ import io.herald.push.PushVerticle;
 import io.herald.store.Db;
 import io.herald.store.Migrations;
 import io.herald.store.NotificationStore;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -65,8 +66,9 @@ public final class Gateway {
     int instances = instances(config);
     int perInstance = Math.max(1, config.postgres().poolSize() / instances);
     NotificationStore store = new NotificationStore(pool);
-    PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, fanout,
-        limiter, readiness, perInstance);
+    NotificationWriter writer = new NotificationWriter(pool);
+    PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
+        fanout, limiter, readiness, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
         .onSuccess(applied -> {
           if (!applied.isEmpty()) {
@@ -76,7 +78,7 @@ public final class Gateway {
         .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(new SchedulerVerticle(store, fanout));
+          return vertx.deployVerticle(new SchedulerVerticle(writer, fanout));
         })
         .onSuccess(id -> {
           deployments.add(id);

@@ -49,29 +49,27 @@ public final class InboxApi {
 
   private void readAll(RoutingContext ctx) {
     Principal user = auth.requireUser(ctx);
-    store.markAllRead(user.name())
-        .compose(updated -> afterChange(user.name()).map(unread -> new JsonObject().put("updated", updated).put("unread", unread)))
-        .onSuccess(body -> json(ctx, body)).onFailure(ctx::fail);
+    store.markAllRead(user.name()).onSuccess(change -> {
+      fanout.publish(PushMessage.unread(user.name(), change.count()));
+      json(ctx, new JsonObject().put("updated", change.found().size()).put("unread", change.count().unread()));
+    }).onFailure(ctx::fail);
   }
 
-  private void change(RoutingContext ctx, BiFunction<String, List<UUID>, Future<List<UUID>>> op) {
+  private void change(RoutingContext ctx, BiFunction<String, List<UUID>, Future<NotificationStore.Change>> op) {
     Principal user = auth.requireUser(ctx);
     UUID id = Ids.parse(ctx.pathParam("id"));
     if (id == null) {
       throw HeraldException.notFound("no notification " + ctx.pathParam("id") + " in your inbox");
     }
-    op.apply(user.name(), List.of(id)).compose(found -> {
-      if (found.isEmpty()) {
-        throw HeraldException.notFound("no notification " + id + " in your inbox");
+    op.apply(user.name(), List.of(id)).onSuccess(change -> {
+      // every socket of the user gets the new count, on every node
+      fanout.publish(PushMessage.unread(user.name(), change.count()));
+      if (change.found().isEmpty()) {
+        HttpErrors.send(ctx.response(), HeraldException.notFound("no notification " + id + " in your inbox"));
+      } else {
+        json(ctx, new JsonObject().put("id", id.toString()).put("unread", change.count().unread()));
       }
-      return afterChange(user.name());
-    }).onSuccess(unread -> json(ctx, new JsonObject().put("id", id.toString()).put("unread", unread))).onFailure(ctx::fail);
-  }
-
-  /** Every socket of the user refreshes its badge; the caller gets the new count too. */
-  private Future<Integer> afterChange(String user) {
-    fanout.publish(PushMessage.unreadChanged(user));
-    return store.unreadCount(user);
+    }).onFailure(ctx::fail);
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {

@@ -8,6 +8,7 @@ import io.herald.push.Frames;
 import io.herald.store.Ids;
 import io.herald.store.Notification;
 import io.herald.store.NotificationStore;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -34,12 +35,13 @@ public final class IngestApi {
   private final List<String> enabledChannels;
   private final IngestBatcher batcher;
 
-  public IngestApi(Authenticator auth, NotificationStore store, Fanout fanout, List<String> enabledChannels, int transactionsInFlight) {
+  public IngestApi(Authenticator auth, NotificationStore store, NotificationWriter writer, Fanout fanout, List<String> enabledChannels,
+                   int transactionsInFlight) {
     this.auth = auth;
     this.store = store;
     this.fanout = fanout;
     this.enabledChannels = enabledChannels;
-    this.batcher = new IngestBatcher(store, transactionsInFlight);
+    this.batcher = new IngestBatcher(writer, transactionsInFlight);
   }
 
   public void mount(Router router) {
@@ -72,16 +74,16 @@ public final class IngestApi {
         answer = new JsonObject().put("ids", ids);
       }
       ctx.response().setStatusCode(anyNew ? 202 : 200).putHeader("Content-Type", "application/json").end(answer.encode());
-      push(written, now);
+      push(written);
     }).onFailure(ctx::fail);
   }
 
   /** After commit: each new notification that is due now goes to its recipient's sockets. */
-  private void push(NotificationStore.Written written, OffsetDateTime now) {
+  private void push(NotificationWriter.Written written) {
     for (int i = 0; i < written.rows().size(); i++) {
       Notification n = written.rows().get(i);
-      if (written.created().get(i) && n.isDue(now)) {
-        fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n)));
+      if (written.created().get(i) && n.visibleOnArrival()) {
+        fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), written.counts().get(i)));
         if (log.isDebugEnabled()) {
           log.atDebug().addKeyValue("notification_id", n.id()).log("notification stored and pushed");
         }

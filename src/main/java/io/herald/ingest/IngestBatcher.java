@@ -2,7 +2,7 @@ package io.herald.ingest;
 
 import io.herald.HeraldException;
 import io.herald.store.Notification;
-import io.herald.store.NotificationStore;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -22,28 +22,28 @@ final class IngestBatcher {
   static final long MAX_QUEUED_BYTES = 32L << 20;
   private static final int ROW_OVERHEAD_BYTES = 512;
 
-  private record Job(List<Notification> rows, long bytes, Promise<NotificationStore.Written> promise) {
+  private record Job(List<Notification> rows, long bytes, Promise<NotificationWriter.Written> promise) {
   }
 
-  private final NotificationStore store;
+  private final NotificationWriter writer;
   private final int maxInFlight;
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
   private int queuedRows;
   private long queuedBytes;
   private int inFlight;
 
-  IngestBatcher(NotificationStore store, int maxInFlight) {
-    this.store = store;
+  IngestBatcher(NotificationWriter writer, int maxInFlight) {
+    this.writer = writer;
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
   /** Queues a request's rows ({@code bodyBytes}: the size of its body, for the memory bound). */
-  Future<NotificationStore.Written> submit(List<Notification> rows, long bodyBytes) {
+  Future<NotificationWriter.Written> submit(List<Notification> rows, long bodyBytes) {
     long bytes = bodyBytes + (long) rows.size() * ROW_OVERHEAD_BYTES;
     if (!queue.isEmpty() && (queuedRows + rows.size() > MAX_QUEUED_ROWS || queuedBytes + bytes > MAX_QUEUED_BYTES)) {
       return Future.failedFuture(HeraldException.unavailable("ingest queue full; retry shortly"));
     }
-    Promise<NotificationStore.Written> promise = Promise.promise();
+    Promise<NotificationWriter.Written> promise = Promise.promise();
     queue.add(new Job(rows, bytes, promise));
     queuedRows += rows.size();
     queuedBytes += bytes;
@@ -63,7 +63,7 @@ final class IngestBatcher {
       }
       queuedRows -= rows;
       inFlight++;
-      store.insert(batch.stream().map(Job::rows).toList()).onComplete(result -> {
+      writer.insert(batch.stream().map(Job::rows).toList()).onComplete(result -> {
         inFlight--;
         for (int i = 0; i < batch.size(); i++) {
           if (result.succeeded()) {

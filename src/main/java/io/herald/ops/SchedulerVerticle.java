@@ -4,11 +4,9 @@ import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
 import io.herald.push.Frames;
 import io.herald.store.Notification;
-import io.herald.store.NotificationStore;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.time.OffsetDateTime;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +19,14 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(SchedulerVerticle.class);
   static final int RELEASE_BATCH = 500;
 
-  private final NotificationStore store;
+  static final int EXPIRE_BATCH = 500;
+
+  private final NotificationWriter writer;
   private final Fanout fanout;
-  private OffsetDateTime expiryCheckedUpTo = Notification.now();
   private boolean running;
 
-  public SchedulerVerticle(NotificationStore store, Fanout fanout) {
-    this.store = store;
+  public SchedulerVerticle(NotificationWriter writer, Fanout fanout) {
+    this.writer = writer;
     this.fanout = fanout;
   }
 
@@ -42,30 +41,25 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     running = true;
-    releaseDue().compose(v -> refreshExpired())
+    releaseDue().compose(v -> expire())
         .onFailure(err -> log.warn("scheduled work failed, retrying next second: {}", err.getMessage()))
         .onComplete(v -> running = false);
   }
 
   private Future<Void> releaseDue() {
-    return store.releaseDue(RELEASE_BATCH).compose(released -> {
-      publish(released);
+    return writer.releaseDue(RELEASE_BATCH).compose(released -> {
+      for (NotificationWriter.Released r : released) {
+        Notification n = r.notification();
+        fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), r.count()));
+      }
       return released.size() == RELEASE_BATCH ? releaseDue() : Future.succeededFuture();
     });
   }
 
-  private void publish(List<Notification> released) {
-    for (Notification n : released) {
-      fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n)));
-    }
-  }
-
-  private Future<Void> refreshExpired() {
-    OffsetDateTime now = Notification.now();
-    return store.expiredBetween(expiryCheckedUpTo, now).map(users -> {
-      expiryCheckedUpTo = now;
-      users.forEach(user -> fanout.publish(PushMessage.unreadChanged(user)));
-      return null;
+  private Future<Void> expire() {
+    return writer.expire(EXPIRE_BATCH).compose(counts -> {
+      counts.forEach((user, count) -> fanout.publish(PushMessage.unread(user, count)));
+      return counts.size() == EXPIRE_BATCH ? expire() : Future.succeededFuture();
     });
   }
 }

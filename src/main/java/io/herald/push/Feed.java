@@ -30,6 +30,9 @@ final class Feed {
   private long lastSeq;
   private long target;
   private long pendingUpTo;
+  /** The newest count that came with a notification still to be written. */
+  private long pendingVersion = -1;
+  private io.herald.fanout.PushFrame pendingCount;
 
   Feed(Session session, NotificationStore store) {
     this.session = session;
@@ -47,17 +50,23 @@ final class Feed {
     }
   }
 
-  /** A notification committed and published just now. */
-  void live(long seq, io.herald.fanout.PushFrame frame) {
+  /** A notification committed and published just now, with the user's count right after it. */
+  void live(long seq, io.herald.fanout.PushFrame frame, long version, io.herald.fanout.PushFrame count) {
     if (seq <= lastSeq && started) {
+      session.count(version, count, false);
       return;
     }
     if (started && !filling && seq == lastSeq + 1) {
       session.send(frame);
       lastSeq = seq;
+      session.count(version, count, false);
       return;
     }
     pendingUpTo = Math.max(pendingUpTo, seq);
+    if (version > pendingVersion) {
+      pendingVersion = version;
+      pendingCount = count;
+    }
     if (started && !filling) {
       fill(pendingUpTo);
     }
@@ -134,6 +143,10 @@ final class Feed {
 
   private void finish(Throwable error) {
     filling = false;
+    if (pendingCount != null && error == null) {
+      session.count(pendingVersion, pendingCount, false);
+      pendingCount = null;
+    }
     List<Promise<Void>> done = new ArrayList<>(waiting);
     waiting.clear();
     for (Promise<Void> p : done) {

@@ -79,16 +79,16 @@ final class PushProtocol {
         return store.markDelivered(user, List.of(id));
       }
       case "read" -> {
-        return store.markRead(user, ids(frame)).onSuccess(v -> changed(user));
+        return store.markRead(user, ids(frame)).onSuccess(change -> changed(user, change));
       }
       case "unread" -> {
-        return store.markUnread(user, ids(frame)).onSuccess(v -> changed(user));
+        return store.markUnread(user, ids(frame)).onSuccess(change -> changed(user, change));
       }
       case "delete" -> {
-        return store.delete(user, ids(frame)).onSuccess(v -> changed(user));
+        return store.delete(user, ids(frame)).onSuccess(change -> changed(user, change));
       }
       case "read_all" -> {
-        return store.markAllRead(user).onSuccess(v -> changed(user));
+        return store.markAllRead(user).onSuccess(change -> changed(user, change));
       }
       case "list" -> {
         return InboxQuery.fromFrame(frame).run(store, user).onSuccess(page -> s.send(Frames.list(page)));
@@ -110,14 +110,18 @@ final class PushProtocol {
     }
   }
 
-  /** Tells every socket of the user, on every node, to refresh its unread count. */
-  private void changed(String user) {
-    fanout.publish(PushMessage.unreadChanged(user));
+  /** Every socket of the user, on every node, gets the new count. */
+  private void changed(String user, NotificationStore.Change change) {
+    fanout.publish(PushMessage.unread(user, change.count()));
   }
 
-  /** Replays what came after {@code seq} through the session's ordered feed, then the unread count. */
+  /** Replays what came after {@code seq} through the session's ordered feed, then always the current unread count. */
   private Future<Void> resumeFrom(Session s, long seq) {
-    return s.feed().resume(seq).compose(v -> store.unreadCount(s.userId())).onSuccess(count -> s.send(Frames.unread(count))).mapEmpty();
+    return s.feed().resume(seq).compose(v -> store.inboxStates(List.of(s.userId())))
+        .onSuccess(states -> {
+          NotificationStore.InboxState state = states.getOrDefault(s.userId(), NotificationStore.InboxState.EMPTY);
+          s.count(state.count().version(), Frames.unread(state.count().unread()), true);
+        }).mapEmpty();
   }
 
   private static List<UUID> ids(JsonObject frame) {

@@ -13,6 +13,8 @@ import io.herald.ingest.IngestApi;
 import io.herald.ops.HealthApi;
 import io.herald.ops.Readiness;
 import io.herald.store.NotificationStore;
+import io.herald.store.NotificationWriter;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -44,7 +46,7 @@ public final class PushVerticle extends VerticleBase {
   static final long AUTH_TIMEOUT_MS = 10_000;
 
   /** What every instance shares. */
-  public record Shared(HeraldConfig config, Authenticator auth, NotificationStore store, Fanout fanout,
+  public record Shared(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer, Fanout fanout,
                        ConnectionLimiter limiter, Readiness readiness, int transactionsPerInstance) {
   }
 
@@ -52,7 +54,7 @@ public final class PushVerticle extends VerticleBase {
   private final HeraldConfig.Push cfg;
   private final SessionRegistry sessions = new SessionRegistry();
   private PushProtocol protocol;
-  private UnreadCounter unread;
+  private Welcomes welcomes;
   private HttpServer server;
 
   public PushVerticle(Shared shared) {
@@ -63,18 +65,19 @@ public final class PushVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     protocol = new PushProtocol(shared.store(), shared.fanout());
-    unread = new UnreadCounter(shared.store(), sessions);
+    welcomes = new Welcomes(shared.store());
     HeraldConfig.Http http = shared.config().http();
     Router router = Router.router(vertx);
     router.get("/v1/ws").handler(this::webSocket);
     router.route("/v1/sockjs/*").handler(this::admitSockJs);
     // SockJS's HTTP transports (xhr_send, jsonp) read their POST bodies through a body handler
-    router.route("/v1/sockjs/*").handler(BodyHandler.create(false).setBodyLimit(2L * cfg.maxFrameBytes() + 1024));
+    router.post("/v1/sockjs/*").handler(BodyHandler.create(false).setBodyLimit(2L * cfg.maxFrameBytes() + 1024));
     SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setHeartbeatInterval(cfg.pingIntervalSeconds() * 1000L)
         .setRegisterWriteHandler(false).setInsertJSESSIONID(false);
     router.route("/v1/sockjs/*").subRouter(SockJSHandler.create(vertx, sockJsOptions).socketHandler(this::sockJs));
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()));
-    new IngestApi(shared.auth(), shared.store(), shared.fanout(), shared.config().enabledChannels(), shared.transactionsPerInstance())
+    new IngestApi(shared.auth(), shared.store(), shared.writer(), shared.fanout(), shared.config().enabledChannels(),
+        shared.transactionsPerInstance())
         .mount(router);
     new InboxApi(shared.auth(), shared.store(), shared.fanout()).mount(router);
     new HealthApi(shared.readiness()).mount(router);
@@ -109,9 +112,6 @@ public final class PushVerticle extends VerticleBase {
 
   private void deliver(PushMessage message) {
     sessions.deliver(message);
-    if (message.refreshUnread() && message.target() == PushMessage.Target.USER) {
-      unread.refresh(message.key());
-    }
   }
 
   private void webSocket(RoutingContext ctx) {
@@ -146,21 +146,31 @@ public final class PushVerticle extends VerticleBase {
     ws.binaryMessageHandler(b -> session.close(Session.POLICY, "binary frames are not supported; send JSON text frames"));
     ws.pongHandler(b -> session.seen());
     ws.exceptionHandler(err -> {
-      if (err instanceof IllegalStateException) {
-        // Vert.x reports a message assembled from frames beyond maxWebSocketMessageSize this way
-        session.close(Session.TOO_BIG, "message too large: at most " + cfg.maxFrameBytes() + " bytes");
-      } else {
-        log.debug("WebSocket error: {}", err.getMessage());
-      }
+      log.debug("WebSocket error: {}", err.getMessage());
+      badFrame(session, err);
     });
     ws.closeHandler(v -> unregister(session));
     register(session);
   }
 
-  /** Adds an authenticated session (its connection slot already taken); its welcome follows from the counter. */
+  /**
+   * Netty refuses a frame over {@code push.maxFrameBytes} (or otherwise broken) by dropping the
+   * connection without a close frame, and Vert.x drops a fragmented message over the limit (with a
+   * plain IllegalStateException) while keeping the socket open; either way the client gets a close
+   * status and a reason instead.
+   */
+  private void badFrame(Session session, Throwable err) {
+    if (err instanceof CorruptedWebSocketFrameException bad && bad.closeStatus().code() != Session.TOO_BIG) {
+      session.close((short) bad.closeStatus().code(), "malformed frame: " + bad.closeStatus().reasonText());
+    } else if (err instanceof CorruptedWebSocketFrameException || err instanceof IllegalStateException) {
+      session.close(Session.TOO_BIG, "frame too large: at most " + cfg.maxFrameBytes() + " bytes");
+    }
+  }
+
+  /** Adds an authenticated session (its connection slot already taken); its welcome follows shortly. */
   private void register(Session session) {
     sessions.add(session);
-    unread.welcome(session);
+    welcomes.welcome(session);
   }
 
   private void unregister(Session session) {
@@ -218,6 +228,8 @@ public final class PushVerticle extends VerticleBase {
       session[0] = new Session(principal.name(), principal.roles(), new SockJsTransport(socket), cfg, shared.store());
       register(session[0]);
     });
+    // without a handler SockJS logs a client's broken or oversized frame as an ERROR with a stack trace
+    socket.exceptionHandler(err -> log.debug("SockJS error: {}", err.getMessage()));
     socket.closeHandler(v -> {
       vertx.cancelTimer(timer);
       if (session[0] != null) {

@@ -34,6 +34,8 @@ public final class Session {
   private final ArrayDeque<Runnable> onDrain = new ArrayDeque<>();
   private boolean ready;
   private boolean closed;
+  /** Version of the last unread count written; older counts are not written. */
+  private long countVersion = -1;
   private long fullSince;
   private long bytesWhileFull;
   private long lastSeen = System.currentTimeMillis();
@@ -70,12 +72,13 @@ public final class Session {
   }
 
   /** Writes the welcome, starts the ordered feed at the welcome's snapshot, then runs what waited for it. */
-  void welcome(PushFrame welcome, long lastSeq) {
+  void welcome(PushFrame welcome, long lastSeq, long version) {
     if (closed || ready) {
       return;
     }
     transport.write(welcome);
     ready = true;
+    countVersion = Math.max(countVersion, version);
     feed.start(lastSeq);
     while (!beforeWelcome.isEmpty() && !closed) {
       beforeWelcome.poll().run();
@@ -114,6 +117,14 @@ public final class Session {
       }
     }
     transport.write(frame);
+  }
+
+  /** Writes the user's unread count if it is newer than the last one written ({@code force}: write it anyway). */
+  void count(long version, PushFrame frame, boolean force) {
+    if (version > countVersion || force) {
+      countVersion = Math.max(countVersion, version);
+      send(frame);
+    }
   }
 
   boolean writeQueueFull() {

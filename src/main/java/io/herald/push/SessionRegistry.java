@@ -50,29 +50,19 @@ final class SessionRegistry {
     return size;
   }
 
-  /** Sends to the user's sessions that have had their welcome, except {@code skip}. */
-  void sendToReady(String userId, PushFrame frame, List<Session> skip) {
-    List<Session> list = byUser.get(userId);
-    if (list != null) {
-      // copy: a send may close a slow session, which removes it from this list
-      for (Session s : List.copyOf(list)) {
-        if (s.isReady() && !skip.contains(s)) {
-          s.send(frame);
-        }
-      }
-    }
-  }
-
   /** Writes the message's frame to every matching local session; notifications go through each session's feed. */
   void deliver(PushMessage m) {
     switch (m.target()) {
       case USER -> {
         List<Session> list = byUser.get(m.key());
-        if (list != null && m.frame() != null) {
+        if (list != null) {
+          // copy: a send may close a slow session, which removes it from this list
           for (Session s : List.copyOf(list)) {
             if (m.seq() > 0) {
-              s.feed().live(m.seq(), m.frame());
-            } else {
+              s.feed().live(m.seq(), m.frame(), m.count().version(), m.countFrame());
+            } else if (m.count() != null) {
+              s.count(m.count().version(), m.countFrame(), false);
+            } else if (m.frame() != null) {
               s.send(m.frame());
             }
           }

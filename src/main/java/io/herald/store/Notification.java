@@ -34,9 +34,9 @@ public record Notification(
         channels, idempotencyKey, idempotencyHash, createdAt, readAt, sendAt, expiresAt);
   }
 
-  /** Visible in the inbox now: not scheduled for later and not expired. */
-  public boolean isDue(OffsetDateTime at) {
-    return (sendAt == null || !sendAt.isAfter(at)) && (expiresAt == null || expiresAt.isAfter(at));
+  /** In the inbox (and counted as unread) from the moment it is written: not scheduled for later, not expired. */
+  public boolean visibleOnArrival() {
+    return (sendAt == null || !sendAt.isAfter(createdAt)) && (expiresAt == null || expiresAt.isAfter(createdAt));
   }
 
   /** The notification as every API and push frame shows it (DESIGN.md contract). */

@@ -8,7 +8,8 @@ import io.herald.fanout.LocalFanout;
 import io.herald.fanout.PushMessage;
 import io.herald.ingest.NotificationRequest;
 import io.herald.store.Notification;
-import io.herald.store.NotificationStore;
+import io.herald.store.InboxCount;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ class FeedOrderTest {
 
   /** Writes notifications without publishing them, as if their live messages were still on their way. */
   private static List<Notification> writeSilently(String user, int count) {
-    NotificationStore store = new NotificationStore(gw.sql());
+    NotificationWriter store = new NotificationWriter(gw.sql());
     List<List<Notification>> requests = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       OffsetDateTime now = Notification.now();
@@ -46,7 +47,7 @@ class FeedOrderTest {
   }
 
   private static void publish(Notification n) {
-    new LocalFanout(gw.gateway().vertx()).publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n)));
+    new LocalFanout(gw.gateway().vertx()).publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), new InboxCount(0, 0)));
   }
 
   // A live message that overtakes earlier ones: the socket first gets the earlier ones from the database, in order.

@@ -8,7 +8,7 @@ import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.herald.ingest.NotificationRequest;
 import io.herald.store.Notification;
-import io.herald.store.NotificationStore;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -69,7 +69,7 @@ class ResumeTest {
   @Test
   void aLateCommitIsNeverSkippedByResume() {
     String user = "late-user";
-    NotificationStore store = new NotificationStore(gw.sql());
+    NotificationWriter store = new NotificationWriter(gw.sql());
     OffsetDateTime now = Notification.now();
     List<Notification> early = NotificationRequest.parse(new JsonObject().put("recipient", user).put("title", "started first"),
         List.of("inapp"), now).rows(now);

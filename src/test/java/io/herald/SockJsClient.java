@@ -1,0 +1,165 @@
+package io.herald;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A minimal SockJS client on SockJS's framed WebSocket transport
+ * ({@code <prefix>/<server>/<session>/websocket}): the server opens with {@code o}, sends
+ * {@code a["msg",...]} with messages, {@code h} as heartbeat and {@code c[code,"reason"]} on close;
+ * the client sends JSON arrays of strings. Keeps every message (each a JSON frame) for tests to wait on.
+ */
+public final class SockJsClient {
+  /** How the session ended: a SockJS close frame ({@code sockJs} true) or a bare WebSocket close. */
+  public record Closed(Integer code, String reason, boolean sockJs) {
+  }
+
+  private final WebSocket ws;
+  private final List<JsonObject> frames = new ArrayList<>();
+  private final CompletableFuture<Void> opened = new CompletableFuture<>();
+  private final CompletableFuture<Closed> closed = new CompletableFuture<>();
+  private final AtomicInteger heartbeats = new AtomicInteger();
+
+  private SockJsClient(WebSocket ws) {
+    this.ws = ws;
+    ws.textMessageHandler(this::receive);
+    ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode() == null ? null : ws.closeStatusCode().intValue(), ws.closeReason(), false)));
+  }
+
+  /** Opens a session on {@code prefix} (for example {@code /v1/sockjs}) with the given handshake headers. */
+  public static SockJsClient connect(TestGateway gw, String prefix, MultiMap headers) {
+    String uri = prefix + "/000/" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "/websocket";
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.port).setURI(uri)
+        .setHeaders(headers).setAllowOriginHeader(headers.contains("Origin"));
+    return TestGateway.await(gw.client.createWebSocketClient().connect(options).map(SockJsClient::new));
+  }
+
+  /** A session from the allowed test origin. */
+  public static SockJsClient connect(TestGateway gw) {
+    return connect(gw, "/v1/sockjs", MultiMap.caseInsensitiveMultiMap().add("Origin", TestGateway.ORIGIN));
+  }
+
+  private void receive(String text) {
+    if (text.isEmpty()) {
+      return;
+    }
+    switch (text.charAt(0)) {
+      case 'o' -> opened.complete(null);
+      case 'h' -> heartbeats.incrementAndGet();
+      case 'a' -> {
+        JsonArray messages = new JsonArray(text.substring(1));
+        synchronized (frames) {
+          for (int i = 0; i < messages.size(); i++) {
+            frames.add(new JsonObject(messages.getString(i)));
+          }
+          frames.notifyAll();
+        }
+      }
+      case 'c' -> {
+        JsonArray close = new JsonArray(text.substring(1));
+        closed.complete(new Closed(close.getInteger(0), close.getString(1), true));
+      }
+      default -> throw new IllegalStateException("not a SockJS frame: " + text);
+    }
+  }
+
+  public WebSocket raw() {
+    return ws;
+  }
+
+  /** Waits for the server's {@code o} frame. */
+  public SockJsClient awaitOpen() {
+    try {
+      opened.get(10, TimeUnit.SECONDS);
+      return this;
+    } catch (Exception e) {
+      throw new AssertionError("no SockJS open frame within 10 s", e);
+    }
+  }
+
+  public int heartbeats() {
+    return heartbeats.get();
+  }
+
+  /** Sends one message (a JSON frame) as a SockJS array of one string. */
+  public void send(JsonObject frame) {
+    sendRaw(new JsonArray().add(frame.encode()).encode());
+  }
+
+  /** Sends text as it is, SockJS framing included. */
+  public void sendRaw(String text) {
+    TestGateway.await(ws.writeTextMessage(text));
+  }
+
+  /** Authenticates with the first frame the server expects. */
+  public void auth(String token) {
+    send(new JsonObject().put("type", "auth").put("token", token));
+  }
+
+  /** The first not-yet-taken frame of {@code type}, waiting up to 10 s. */
+  public JsonObject next(String type) {
+    return next(f -> type.equals(f.getString("type")), 10_000, type);
+  }
+
+  public JsonObject next(Predicate<JsonObject> match, long timeoutMs, String what) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    synchronized (frames) {
+      while (true) {
+        for (Iterator<JsonObject> it = frames.iterator(); it.hasNext(); ) {
+          JsonObject f = it.next();
+          if (match.test(f)) {
+            it.remove();
+            return f;
+          }
+        }
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) {
+          throw new AssertionError("no " + what + " frame within " + timeoutMs + " ms; got " + frames);
+        }
+        try {
+          frames.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError(e);
+        }
+      }
+    }
+  }
+
+  /** Frames received and not yet taken, in arrival order. */
+  public List<JsonObject> pending() {
+    synchronized (frames) {
+      return new ArrayList<>(frames);
+    }
+  }
+
+  /** Waits for the session to end: the SockJS close frame if one came, else the WebSocket close. */
+  public Closed awaitClose() {
+    try {
+      return closed.get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("session was not closed by the server within 15 s", e);
+    }
+  }
+
+  public boolean isClosed() {
+    return closed.isDone();
+  }
+
+  public void close() {
+    if (!ws.isClosed()) {
+      ws.close();
+    }
+  }
+}
