@@ -43,8 +43,8 @@ public final class Gateway {
     this.vertx = vertx;
     this.pool = Db.pool(vertx, config.postgres());
     this.readiness = new Readiness(pool);
-    this.fanout = new LocalFanout(vertx);
     this.limiter = new ConnectionLimiter(config.push().maxConnectionsPerUser());
+    this.fanout = new LocalFanout(vertx, limiter::connected);
   }
 
   public static Future<Gateway> start(HeraldConfig config) {

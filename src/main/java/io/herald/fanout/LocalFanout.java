@@ -5,20 +5,25 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageCodec;
+import java.util.function.Predicate;
 
 /**
  * Fan-out within one process: each push verticle instance consumes {@link Addresses#PUSH_LOCAL}
  * and writes to its own sockets. The message object is handed over as is (no copy, no
- * re-serialisation): frames are immutable.
+ * re-serialisation): frames are immutable. A message for a user with no socket on this node is
+ * not sent at all (their next welcome or resume reads the database).
  */
 public final class LocalFanout implements Fanout {
   static final String CODEC = "herald-push-message";
   private static final DeliveryOptions OPTIONS = new DeliveryOptions().setCodecName(CODEC).setLocalOnly(true);
 
   private final Vertx vertx;
+  private final Predicate<String> connected;
 
-  public LocalFanout(Vertx vertx) {
+  /** {@code connected}: whether a user has (or is opening) a socket on this node. */
+  public LocalFanout(Vertx vertx, Predicate<String> connected) {
     this.vertx = vertx;
+    this.connected = connected;
     registerCodec(vertx);
   }
 
@@ -33,6 +38,9 @@ public final class LocalFanout implements Fanout {
 
   @Override
   public Future<Void> publish(PushMessage message) {
+    if (message.target() == PushMessage.Target.USER && !connected.test(message.key())) {
+      return Future.succeededFuture();
+    }
     vertx.eventBus().publish(Addresses.PUSH_LOCAL, message, OPTIONS);
     return Future.succeededFuture();
   }

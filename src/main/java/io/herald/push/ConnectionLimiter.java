@@ -28,6 +28,11 @@ public final class ConnectionLimiter {
     open.computeIfPresent(userId, (k, n) -> n <= 1 ? null : n - 1);
   }
 
+  /** Whether the user has a socket open (or opening) in this process. */
+  public boolean connected(String userId) {
+    return open.containsKey(userId);
+  }
+
   public int total() {
     return open.values().stream().mapToInt(Integer::intValue).sum();
   }

@@ -47,7 +47,7 @@ class FeedOrderTest {
   }
 
   private static void publish(Notification n) {
-    new LocalFanout(gw.gateway().vertx()).publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), new InboxCount(0, 0)));
+    new LocalFanout(gw.gateway().vertx(), user -> true).publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), new InboxCount(0, 0)));
   }
 
   // A live message that overtakes earlier ones: the socket first gets the earlier ones from the database, in order.
