@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ONLY=${ONLY:-"ingest ingest100 connections fanout e2e"}
+ONLY=${ONLY:-"wrk-ingest wrk-ingest100 ingest connections fanout e2e"}
 OUT=${OUT:-bench/results-$(date +%Y%m%d-%H%M%S).txt}
 PORT=${PORT:-18090}
 SCHEMA=${SCHEMA:-bench_run}
@@ -28,6 +28,7 @@ INGEST_CONCURRENCY=${INGEST_CONCURRENCY:-64}
 INGEST_DURATION=${INGEST_DURATION:-30s}
 INGEST_WARMUP=${INGEST_WARMUP:-5s}
 INGEST100_CONCURRENCY=${INGEST100_CONCURRENCY:-16}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 CONN_PER_PROCESS=${CONN_PER_PROCESS:-9500}
 CONN_HOLD=${CONN_HOLD:-60s}
 FANOUT_USERS=${FANOUT_USERS:-15000}
@@ -130,6 +131,24 @@ for scenario in $ONLY; do
         --recipients 1 2> "$WORK/ingest.err" | record || say "ingest failed; see $WORK/ingest.err"
       stop_gateway
       ;;
+    wrk-ingest|wrk-ingest100)
+      # wrk (Debian package "wrk") drives ingest with a fraction of the CPU the Java load tool needs,
+      # which matters when the load tool shares 2 cores with the gateway and PostgreSQL
+      command -v wrk > /dev/null || { say "wrk is not installed (apt-get install wrk); skipping $scenario"; continue; }
+      recipients=1
+      [ "$scenario" = wrk-ingest100 ] && recipients=100
+      connections=$WRK_CONNECTIONS
+      [ "$scenario" = wrk-ingest100 ] && connections=$INGEST100_CONCURRENCY
+      start_gateway
+      say "$scenario: wrk, $connections connections, $recipients recipient(s) per request, for $INGEST_DURATION"
+      wrk -t1 -c"$connections" -d"$INGEST_WARMUP" -s bench/ingest.lua "$URL/v1/notifications" -- "$KEY" "$recipients" > /dev/null
+      {
+        echo
+        echo "=== wrk ingest: $connections connections, $recipients recipient(s) per request, $INGEST_DURATION after a $INGEST_WARMUP warm-up ==="
+        wrk -t1 -c"$connections" -d"$INGEST_DURATION" -s bench/ingest.lua "$URL/v1/notifications" -- "$KEY" "$recipients"
+      } | record
+      stop_gateway
+      ;;
     ingest100)
       start_gateway
       say "ingest, 100 recipients: concurrency $INGEST100_CONCURRENCY for $INGEST_DURATION"
@@ -190,7 +209,7 @@ for scenario in $ONLY; do
       stop_gateway
       ;;
     *)
-      say "unknown scenario '$scenario' (known: ingest ingest100 connections fanout e2e)"
+      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e)"
       exit 2
       ;;
   esac

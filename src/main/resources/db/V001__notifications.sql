@@ -32,11 +32,11 @@ CREATE TABLE notifications (
   expires_at       timestamptz,
   expired          boolean NOT NULL DEFAULT false,  -- set (and the counter lowered) once expires_at passed
   CONSTRAINT notifications_recipient_seq UNIQUE (recipient, seq),
-  CONSTRAINT notifications_idempotency UNIQUE (recipient, idempotency_key),
   CONSTRAINT notifications_level CHECK (level IN ('info', 'success', 'warning', 'error')),
   CONSTRAINT notifications_priority CHECK (priority IN ('low', 'normal', 'high', 'critical'))
 );
 
-CREATE INDEX notifications_unread ON notifications (recipient) WHERE read_at IS NULL AND deleted_at IS NULL;
+-- only rows with a key are indexed: most notifications have none, and each index costs every insert
+CREATE UNIQUE INDEX notifications_idempotency ON notifications (recipient, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX notifications_scheduled ON notifications (send_at) WHERE scheduled;
 CREATE INDEX notifications_expiring ON notifications (expires_at) WHERE expires_at IS NOT NULL AND NOT expired;

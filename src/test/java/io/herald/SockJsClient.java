@@ -31,8 +31,12 @@ public final class SockJsClient {
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
   private final AtomicInteger heartbeats = new AtomicInteger();
 
-  private SockJsClient(WebSocket ws) {
+  /** Kept so Vert.x does not close the client (and this socket) once nothing else refers to it. */
+  private final io.vertx.core.http.WebSocketClient client;
+
+  private SockJsClient(WebSocket ws, io.vertx.core.http.WebSocketClient client) {
     this.ws = ws;
+    this.client = client;
     ws.textMessageHandler(this::receive);
     ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode() == null ? null : ws.closeStatusCode().intValue(), ws.closeReason(), false)));
   }
@@ -42,7 +46,8 @@ public final class SockJsClient {
     String uri = prefix + "/000/" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "/websocket";
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.port).setURI(uri)
         .setHeaders(headers).setAllowOriginHeader(headers.contains("Origin"));
-    return TestGateway.await(gw.client.createWebSocketClient().connect(options).map(SockJsClient::new));
+    io.vertx.core.http.WebSocketClient client = gw.client.createWebSocketClient();
+    return TestGateway.await(client.connect(options).map(ws -> new SockJsClient(ws, client)));
   }
 
   /** A session from the allowed test origin. */

@@ -23,8 +23,15 @@ public final class TestSocket {
   private final List<JsonObject> frames = new ArrayList<>();
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
 
-  private TestSocket(WebSocket ws) {
+  /**
+   * Vert.x closes a WebSocket client once it is unreachable, with every socket it opened ("Connection
+   * evicted"), so each socket keeps its client.
+   */
+  private final WebSocketClient client;
+
+  private TestSocket(WebSocket ws, WebSocketClient client) {
     this.ws = ws;
+    this.client = client;
     ws.textMessageHandler(text -> {
       synchronized (frames) {
         frames.add(new JsonObject(text));
@@ -35,12 +42,12 @@ public final class TestSocket {
   }
 
   static Future<TestSocket> connect(Vertx vertx, WebSocketConnectOptions options) {
-    return vertx.createWebSocketClient().connect(options).map(TestSocket::new);
+    return connect(vertx.createWebSocketClient(), options);
   }
 
   /** Connects with a client the caller configured (for example with a small receive buffer). */
   public static Future<TestSocket> connect(WebSocketClient client, WebSocketConnectOptions options) {
-    return client.connect(options).map(TestSocket::new);
+    return client.connect(options).map(ws -> new TestSocket(ws, client));
   }
 
   public WebSocket raw() {
@@ -73,7 +80,8 @@ public final class TestSocket {
         }
         long left = deadline - System.currentTimeMillis();
         if (left <= 0) {
-          throw new AssertionError("no " + what + " frame within " + timeoutMs + " ms; got " + frames);
+          throw new AssertionError("no " + what + " frame within " + timeoutMs + " ms; got " + frames
+              + (closed.isDone() ? "; closed " + closed.getNow(null) : "; still open"));
         }
         try {
           frames.wait(left);

@@ -64,7 +64,9 @@ public final class Gateway {
 
   private Future<Void> deploy() {
     int instances = instances(config);
-    int perInstance = Math.max(1, config.postgres().poolSize() / instances);
+    // One ingest transaction at a time per instance: requests that arrive meanwhile join the next
+    // one. Fewer, larger transactions beat many small ones on a small machine (see BENCHMARKS.md).
+    int perInstance = 1;
     NotificationStore store = new NotificationStore(pool);
     NotificationWriter writer = new NotificationWriter(pool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,

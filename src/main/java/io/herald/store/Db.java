@@ -21,6 +21,10 @@ public final class Db {
         .addProperty("search_path", cfg.schema())
         .addProperty("application_name", "herald")
         .addProperty("client_min_messages", "warning")
+        // statements take arrays whose sizes vary per call; a generic plan (chosen after five runs)
+        // misjudges them badly, so each execution is planned for its own arguments
+        .addProperty("plan_cache_mode", "force_custom_plan")
+        .setCachePreparedStatements(true) // parse and plan each statement once per connection
         .setReconnectAttempts(2)
         .setReconnectInterval(500);
     PoolOptions pool = new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(10_000).setConnectionTimeout(10)

@@ -23,23 +23,41 @@ import java.util.UUID;
  * rows first, in recipient order, hands out sequence numbers and keeps the unread counters.
  */
 public final class NotificationWriter {
+  /** For releases: advances the recipients' inbox rows by their rows and the counted ones, answering the new state. */
   private static final String NEXT = "INSERT INTO inbox (recipient, last_seq, unread, version) "
       + "SELECT r, n, u, n FROM unnest($1::text[], $2::bigint[], $3::int[]) AS t(r, n, u) ORDER BY r "
       + "ON CONFLICT (recipient) DO UPDATE SET last_seq = inbox.last_seq + excluded.last_seq, "
       + "unread = inbox.unread + excluded.unread, version = inbox.version + excluded.version "
       + "RETURNING recipient, last_seq, unread, version";
-  private static final String UNCOUNT = "UPDATE inbox SET unread = unread - t.k FROM unnest($1::text[], $2::int[]) AS t(r, k) "
-      + "WHERE inbox.recipient = t.r";
+  /**
+   * Advances each recipient's last sequence number and version by its row count (taking the row
+   * locks), and its unread counter by the visible rows without an idempotency key (those cannot be
+   * skipped; keyed rows are counted after the insert, once it is known which went in).
+   */
+  private static final String ADVANCE = "INSERT INTO inbox (recipient, last_seq, unread, version) "
+      + "SELECT r, n, u, n FROM unnest($1::text[], $2::bigint[], $3::int[]) AS t(r, n, u) ORDER BY r "
+      + "ON CONFLICT (recipient) DO UPDATE SET last_seq = inbox.last_seq + excluded.last_seq, "
+      + "unread = inbox.unread + excluded.unread, version = inbox.version + excluded.version "
+      + "RETURNING recipient, unread, version";
+  /** Inserts the rows numbered from the advanced inbox rows: row k of n for a recipient gets last_seq - n + k. */
   private static final String INSERT = "INSERT INTO notifications (id, recipient, seq, title, body, level, category, action_url, "
       + "action_label, data, priority, channels, idempotency_key, idempotency_hash, created_at, send_at, scheduled, expires_at) "
-      + "SELECT id, recipient, seq, title, body, level, category, action_url, action_label, data::jsonb, priority, "
-      + "string_to_array(channels, ','), idempotency_key, idempotency_hash, created_at, send_at, "
-      + "send_at IS NOT NULL AND send_at > created_at, expires_at "
-      + "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
-      + "$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[], "
-      + "$17::timestamptz[]) AS t(id, recipient, seq, title, body, level, category, action_url, action_label, data, priority, "
-      + "channels, idempotency_key, idempotency_hash, created_at, send_at, expires_at) "
-      + "ON CONFLICT (recipient, idempotency_key) DO NOTHING RETURNING id";
+      + "SELECT t.id, t.recipient, i.last_seq - c.n + row_number() OVER (PARTITION BY t.recipient ORDER BY t.ord), t.title, t.body, "
+      + "t.level, t.category, t.action_url, t.action_label, t.data::jsonb, t.priority, string_to_array(t.channels, ','), "
+      + "t.idempotency_key, t.idempotency_hash, t.created_at, t.send_at, t.send_at IS NOT NULL AND t.send_at > t.created_at, "
+      + "t.expires_at "
+      + "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+      + "$10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[]) "
+      + "WITH ORDINALITY AS t(id, recipient, title, body, level, category, action_url, action_label, data, priority, channels, "
+      + "idempotency_key, idempotency_hash, created_at, send_at, expires_at, ord) "
+      + "JOIN inbox i ON i.recipient = t.recipient "
+      + "JOIN (SELECT r, count(*) AS n FROM unnest($2::text[]) AS r GROUP BY r) c ON c.r = t.recipient "
+      + "ON CONFLICT (recipient, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, seq";
+  /** Adds the keyed rows that went in and are in the inbox at once to the unread counters. */
+  private static final String COUNT_KEYED = "UPDATE inbox SET unread = inbox.unread + s.k FROM (SELECT recipient, "
+      + "count(*)::int AS k FROM notifications WHERE id = ANY($1::uuid[]) AND NOT scheduled "
+      + "AND (expires_at IS NULL OR expires_at > created_at) GROUP BY recipient) s WHERE inbox.recipient = s.recipient "
+      + "RETURNING inbox.recipient, inbox.unread";
   private static final String BY_KEYS = "SELECT " + NotificationStore.COLUMNS + " FROM notifications n "
       + "JOIN unnest($1::text[], $2::text[]) AS k(r, key) ON n.recipient = k.r AND n.idempotency_key = k.key";
 
@@ -77,20 +95,19 @@ public final class NotificationWriter {
    * own transaction, one after the other, so no request is half written and none fails for another.
    */
   public Future<List<Written>> insert(List<List<Notification>> requests) {
-    return pool.withTransaction(conn -> insertIn(conn, requests))
-        .recover(err -> {
-          if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
-            return oneByOne(requests, 0, new ArrayList<>());
-          }
-          return Future.succeededFuture(List.of(outcomeOf(err)));
-        });
+    return inTransaction(requests).recover(err -> {
+      if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
+        return oneByOne(requests, 0, new ArrayList<>());
+      }
+      return Future.succeededFuture(List.of(outcomeOf(err)));
+    });
   }
 
   private Future<List<Written>> oneByOne(List<List<Notification>> requests, int index, List<Written> done) {
     if (index == requests.size()) {
       return Future.succeededFuture(done);
     }
-    return pool.withTransaction(conn -> insertIn(conn, List.of(requests.get(index))))
+    return inTransaction(List.of(requests.get(index)))
         .map(list -> list.get(0))
         .otherwise(NotificationWriter::outcomeOf)
         .compose(written -> {
@@ -105,22 +122,155 @@ public final class NotificationWriter {
         : new Written(List.of(), List.of(), List.of(), null, err);
   }
 
-  /** Runs the insert on a connection inside a transaction the caller owns (tests use it to hold one open). */
+  /**
+   * One transaction in two round trips: BEGIN and every statement of {@link #insertIn} are sent
+   * at once (the client pipelines them on the connection), then COMMIT, or ROLLBACK when a key
+   * clashed. A commit per round of requests, not per request, is what makes ingest fast.
+   */
+  private Future<List<Written>> inTransaction(List<List<Notification>> requests) {
+    return pool.getConnection().compose(conn -> {
+      Future<?> begin = conn.query("BEGIN").execute();
+      Future<List<Written>> written = insertIn(conn, requests);
+      return Future.all(begin, written)
+          .compose(ok -> conn.query("COMMIT").execute().map(written.result()))
+          .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<List<Written>>failedFuture(
+              begin.failed() ? begin.cause() : written.failed() ? written.cause() : err)))
+          .eventually(conn::close);
+    });
+  }
+
+  /**
+   * The statements of an insert, sent without waiting for each other, inside a transaction the
+   * caller owns (tests use it to hold one open): take and advance each recipient's inbox row (in
+   * recipient order, so concurrent batches never deadlock; the lock is held to the end, so a
+   * user's sequence numbers are used in commit order), insert the rows numbered from it, add the
+   * visible new rows to the unread counters, and read back the rows behind any idempotency keys.
+   */
   public Future<List<Written>> insertIn(SqlConnection conn, List<List<Notification>> requests) {
     List<Notification> all = new ArrayList<>();
     requests.forEach(all::addAll);
-    List<Boolean> counted = all.stream().map(Notification::visibleOnArrival).toList();
-    return number(conn, all, counted).compose(numbering -> {
-      List<List<Notification>> numbered = new ArrayList<>();
-      int i = 0;
-      for (List<Notification> request : requests) {
-        numbered.add(numbering.rows().subList(i, i + request.size()));
-        i += request.size();
+    Map<String, int[]> perRecipient = new TreeMap<>(); // recipient → {rows, visible rows without a key}
+    List<String> keyRecipients = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    List<UUID> keyed = new ArrayList<>();
+    for (Notification n : all) {
+      int[] c = perRecipient.computeIfAbsent(n.recipient(), k -> new int[2]);
+      c[0]++;
+      if (n.idempotencyKey() != null) {
+        keyRecipients.add(n.recipient());
+        keys.add(n.idempotencyKey());
+        keyed.add(n.id());
+      } else if (n.visibleOnArrival()) {
+        c[1]++;
       }
-      return conn.preparedQuery(INSERT).execute(insertParams(numbering.rows()))
-          .compose(inserted -> resolve(conn, numbered, ids(inserted)))
-          .compose(written -> count(conn, numbering, written));
-    });
+    }
+    Future<RowSet<Row>> advance = conn.preparedQuery(ADVANCE).execute(Tuple.tuple()
+        .addValue(perRecipient.keySet().toArray(new String[0]))
+        .addValue(perRecipient.values().stream().map(c -> (long) c[0]).toArray(Long[]::new))
+        .addValue(perRecipient.values().stream().map(c -> c[1]).toArray(Integer[]::new)));
+    Future<RowSet<Row>> insert = conn.preparedQuery(INSERT).execute(insertParams(all));
+    Future<RowSet<Row>> countKeyed = keyed.isEmpty() ? Future.succeededFuture(null)
+        : conn.preparedQuery(COUNT_KEYED).execute(Tuple.tuple().addValue(keyed.toArray(new UUID[0])));
+    Future<RowSet<Row>> byKeys = keys.isEmpty() ? Future.succeededFuture(null)
+        : conn.preparedQuery(BY_KEYS).execute(Tuple.tuple().addValue(keyRecipients.toArray(new String[0]))
+            .addValue(keys.toArray(new String[0])));
+    return Future.all(advance, insert, countKeyed, byKeys)
+        .compose(done -> resolve(requests, perRecipient, advance.result(), insert.result(), countKeyed.result(), byKeys.result()));
+  }
+
+  /** Works out, per request, which rows are new (with their numbers and counts) and which were there already. */
+  private static Future<List<Written>> resolve(List<List<Notification>> requests, Map<String, int[]> perRecipient,
+                                              RowSet<Row> advanced, RowSet<Row> inserted, RowSet<Row> countedKeyed,
+                                              RowSet<Row> byKeys) {
+    Map<UUID, Long> seqOf = new HashMap<>();
+    inserted.forEach(r -> seqOf.put(r.getUUID(0), r.getLong(1)));
+    Map<String, InboxCount> after = new HashMap<>(); // each recipient's counter after the whole batch
+    advanced.forEach(r -> after.put(r.getString(0), new InboxCount(r.getInteger(1), r.getLong(2))));
+    if (countedKeyed != null) {
+      countedKeyed.forEach(r -> after.put(r.getString(0), new InboxCount(r.getInteger(1), after.get(r.getString(0)).version())));
+    }
+    Map<String, Integer> newVisible = new HashMap<>();
+    for (List<Notification> request : requests) {
+      for (Notification n : request) {
+        if (seqOf.containsKey(n.id()) && n.visibleOnArrival()) {
+          newVisible.merge(n.recipient(), 1, Integer::sum);
+        }
+      }
+    }
+    Map<String, Notification> existing = new HashMap<>();
+    if (byKeys != null) {
+      byKeys.forEach(r -> {
+        Notification n = NotificationStore.read(r);
+        existing.put(n.recipient() + "\u0000" + n.idempotencyKey(), n);
+      });
+    }
+    Map<String, int[]> running = new HashMap<>(); // recipient → {rows so far, visible new rows so far}
+    List<Written> out = new ArrayList<>();
+    for (List<Notification> request : requests) {
+      List<Notification> rows = new ArrayList<>();
+      List<Boolean> created = new ArrayList<>();
+      List<InboxCount> counts = new ArrayList<>();
+      for (Notification n : request) {
+        int[] r = running.computeIfAbsent(n.recipient(), k -> new int[2]);
+        r[0]++;
+        Long seq = seqOf.get(n.id());
+        if (seq != null) {
+          r[1] += n.visibleOnArrival() ? 1 : 0;
+          InboxCount end = after.get(n.recipient());
+          // the counters as they stood right after this row: before the batch plus the rows up to it
+          int unreadBefore = end.unread() - newVisible.getOrDefault(n.recipient(), 0);
+          long versionBefore = end.version() - perRecipient.get(n.recipient())[0];
+          rows.add(n.withSeq(seq));
+          created.add(true);
+          counts.add(new InboxCount(unreadBefore + r[1], versionBefore + r[0]));
+          continue;
+        }
+        Notification old = existing.get(n.recipient() + "\u0000" + n.idempotencyKey());
+        if (old == null || !old.idempotencyHash().equals(n.idempotencyHash())) {
+          return Future.failedFuture(new NeedsIsolation(n.recipient()));
+        }
+        rows.add(old);
+        created.add(false);
+        counts.add(null);
+      }
+      out.add(new Written(rows, created, counts, null, null));
+    }
+    return Future.succeededFuture(out);
+  }
+
+  private static Tuple insertParams(List<Notification> rows) {
+    int size = rows.size();
+    UUID[] id = new UUID[size];
+    String[] recipient = new String[size];
+    String[][] text = new String[11][size];
+    OffsetDateTime[][] times = new OffsetDateTime[3][size];
+    for (int i = 0; i < size; i++) {
+      Notification n = rows.get(i);
+      id[i] = n.id();
+      recipient[i] = n.recipient();
+      text[0][i] = n.title();
+      text[1][i] = n.body();
+      text[2][i] = n.level();
+      text[3][i] = n.category();
+      text[4][i] = n.actionUrl();
+      text[5][i] = n.actionLabel();
+      text[6][i] = n.data() == null ? null : n.data().encode();
+      text[7][i] = n.priority();
+      text[8][i] = String.join(",", n.channels());
+      text[9][i] = n.idempotencyKey();
+      text[10][i] = n.idempotencyHash();
+      times[0][i] = n.createdAt();
+      times[1][i] = n.sendAt();
+      times[2][i] = n.expiresAt();
+    }
+    Tuple t = Tuple.tuple().addValue(id).addValue(recipient);
+    for (String[] column : text) {
+      t.addValue(column);
+    }
+    for (OffsetDateTime[] column : times) {
+      t.addValue(column);
+    }
+    return t;
   }
 
   /** Rows with their sequence numbers, whether each counts as unread, and each recipient's inbox state before them. */
@@ -128,9 +278,8 @@ public final class NotificationWriter {
   }
 
   /**
-   * Hands out each recipient's next sequence numbers to {@code rows}, in order, and counts the ones
-   * visible at once as unread. The inbox rows stay locked until the transaction ends (taken in
-   * recipient order: no deadlocks), so a user's numbers are used in commit order.
+   * Hands out each recipient's next sequence numbers to {@code rows}, in order, and counts the
+   * {@code counted} ones as unread (inbox rows locked in recipient order, held to the end).
    */
   private static Future<Numbering> number(SqlConnection conn, List<Notification> rows, List<Boolean> counted) {
     Map<String, int[]> added = new TreeMap<>(); // recipient → {rows, counted rows}
@@ -157,139 +306,6 @@ public final class NotificationWriter {
           }
           return new Numbering(out, counted, before);
         });
-  }
-
-  /** Gives each new row the count right after it, and takes back the count of rows that were not inserted. */
-  private static Future<List<Written>> count(SqlConnection conn, Numbering numbering, List<Written> written) {
-    Map<String, int[]> running = new HashMap<>(); // recipient → {visible rows so far, rows so far}
-    Map<String, Integer> skipped = new TreeMap<>();
-    Set<UUID> created = new HashSet<>();
-    written.forEach(w -> {
-      for (int i = 0; i < w.rows().size(); i++) {
-        if (w.created().get(i)) {
-          created.add(w.rows().get(i).id());
-        }
-      }
-    });
-    Map<UUID, InboxCount> countOf = new HashMap<>();
-    for (int i = 0; i < numbering.rows().size(); i++) {
-      Notification n = numbering.rows().get(i);
-      boolean counts = numbering.counted().get(i);
-      int[] r = running.computeIfAbsent(n.recipient(), k -> new int[2]);
-      r[1]++;
-      if (created.contains(n.id())) {
-        r[0] += counts ? 1 : 0;
-        InboxCount before = numbering.before().get(n.recipient());
-        countOf.put(n.id(), new InboxCount(before.unread() + r[0], before.version() + r[1]));
-      } else if (counts) {
-        skipped.merge(n.recipient(), 1, Integer::sum);
-      }
-    }
-    List<Written> out = new ArrayList<>(written.size());
-    for (Written w : written) {
-      List<InboxCount> counts = new ArrayList<>(w.rows().size());
-      for (int i = 0; i < w.rows().size(); i++) {
-        counts.add(w.created().get(i) ? countOf.get(w.rows().get(i).id()) : null);
-      }
-      out.add(new Written(w.rows(), w.created(), counts, null, null));
-    }
-    if (skipped.isEmpty()) {
-      return Future.succeededFuture(out);
-    }
-    return conn.preparedQuery(UNCOUNT)
-        .execute(Tuple.tuple().addValue(skipped.keySet().toArray(new String[0])).addValue(skipped.values().toArray(new Integer[0])))
-        .map(v -> out);
-  }
-
-  private Future<List<Written>> resolve(SqlConnection conn, List<List<Notification>> requests, Set<UUID> inserted) {
-    List<String> recipients = new ArrayList<>();
-    List<String> keys = new ArrayList<>();
-    for (List<Notification> request : requests) {
-      for (Notification n : request) {
-        if (!inserted.contains(n.id())) {
-          recipients.add(n.recipient());
-          keys.add(n.idempotencyKey());
-        }
-      }
-    }
-    Future<Map<String, Notification>> existing = recipients.isEmpty()
-        ? Future.succeededFuture(Map.of())
-        : conn.preparedQuery(BY_KEYS).execute(Tuple.tuple().addValue(recipients.toArray(new String[0])).addValue(keys.toArray(new String[0])))
-            .map(rows -> {
-              Map<String, Notification> out = new HashMap<>();
-              for (Row r : rows) {
-                Notification n = NotificationStore.read(r);
-                out.put(n.recipient() + "\u0000" + n.idempotencyKey(), n);
-              }
-              return out;
-            });
-    return existing.compose(found -> {
-      List<Written> out = new ArrayList<>();
-      for (List<Notification> request : requests) {
-        List<Notification> rows = new ArrayList<>();
-        List<Boolean> created = new ArrayList<>();
-        for (Notification n : request) {
-          if (inserted.contains(n.id())) {
-            rows.add(n);
-            created.add(true);
-            continue;
-          }
-          Notification old = found.get(n.recipient() + "\u0000" + n.idempotencyKey());
-          if (old == null || !old.idempotencyHash().equals(n.idempotencyHash())) {
-            return Future.failedFuture(new NeedsIsolation(n.recipient()));
-          }
-          rows.add(old);
-          created.add(false);
-        }
-        out.add(new Written(rows, created, List.of(), null, null));
-      }
-      return Future.succeededFuture(out);
-    });
-  }
-
-  private static Tuple insertParams(List<Notification> rows) {
-    int size = rows.size();
-    UUID[] id = new UUID[size];
-    String[] recipient = new String[size];
-    Long[] seq = new Long[size];
-    String[][] text = new String[11][size];
-    OffsetDateTime[][] times = new OffsetDateTime[3][size];
-    for (int i = 0; i < size; i++) {
-      Notification n = rows.get(i);
-      id[i] = n.id();
-      recipient[i] = n.recipient();
-      seq[i] = n.seq();
-      text[0][i] = n.title();
-      text[1][i] = n.body();
-      text[2][i] = n.level();
-      text[3][i] = n.category();
-      text[4][i] = n.actionUrl();
-      text[5][i] = n.actionLabel();
-      text[6][i] = n.data() == null ? null : n.data().encode();
-      text[7][i] = n.priority();
-      text[8][i] = String.join(",", n.channels());
-      text[9][i] = n.idempotencyKey();
-      text[10][i] = n.idempotencyHash();
-      times[0][i] = n.createdAt();
-      times[1][i] = n.sendAt();
-      times[2][i] = n.expiresAt();
-    }
-    Tuple t = Tuple.tuple().addValue(id).addValue(recipient).addValue(seq);
-    for (String[] column : text) {
-      t.addValue(column);
-    }
-    for (OffsetDateTime[] column : times) {
-      t.addValue(column);
-    }
-    return t;
-  }
-
-  private static Set<UUID> ids(RowSet<Row> rows) {
-    Set<UUID> out = new HashSet<>();
-    for (Row r : rows) {
-      out.add(r.getUUID(0));
-    }
-    return out;
   }
 
   /** Postgres data errors (class 22) and constraint violations (class 23) point at a request, not at the database. */
