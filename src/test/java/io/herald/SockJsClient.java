@@ -1,12 +1,12 @@
 package io.herald;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,18 +25,19 @@ public final class SockJsClient {
   public record Closed(Integer code, String reason, boolean sockJs) {
   }
 
-  private final WebSocket ws;
-  private final List<JsonObject> frames = new ArrayList<>();
+  private final ClientWebSocket ws;
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
+  private final FrameQueue frames = new FrameQueue(() -> closed.isDone() ? "closed " + closed.getNow(null) : "still open");
   private final AtomicInteger heartbeats = new AtomicInteger();
 
   /** Kept so Vert.x does not close the client (and this socket) once nothing else refers to it. */
-  private final io.vertx.core.http.WebSocketClient client;
+  private final WebSocketClient client;
 
-  private SockJsClient(WebSocket ws, io.vertx.core.http.WebSocketClient client) {
-    this.ws = ws;
+  /** Handlers are in place before connecting, so not even the {@code o} frame can be missed. */
+  private SockJsClient(WebSocketClient client) {
     this.client = client;
+    this.ws = client.webSocket();
     ws.textMessageHandler(this::receive);
     ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode() == null ? null : ws.closeStatusCode().intValue(), ws.closeReason(), false)));
   }
@@ -46,8 +47,8 @@ public final class SockJsClient {
     String uri = prefix + "/000/" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "/websocket";
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.port).setURI(uri)
         .setHeaders(headers).setAllowOriginHeader(headers.contains("Origin"));
-    io.vertx.core.http.WebSocketClient client = gw.client.createWebSocketClient();
-    return TestGateway.await(client.connect(options).map(ws -> new SockJsClient(ws, client)));
+    SockJsClient socket = new SockJsClient(gw.client.createWebSocketClient());
+    return TestGateway.await(socket.ws.connect(options).map(socket));
   }
 
   /** A session from the allowed test origin. */
@@ -64,11 +65,8 @@ public final class SockJsClient {
       case 'h' -> heartbeats.incrementAndGet();
       case 'a' -> {
         JsonArray messages = new JsonArray(text.substring(1));
-        synchronized (frames) {
-          for (int i = 0; i < messages.size(); i++) {
-            frames.add(new JsonObject(messages.getString(i)));
-          }
-          frames.notifyAll();
+        for (int i = 0; i < messages.size(); i++) {
+          frames.add(new JsonObject(messages.getString(i)));
         }
       }
       case 'c' -> {
@@ -118,35 +116,12 @@ public final class SockJsClient {
   }
 
   public JsonObject next(Predicate<JsonObject> match, long timeoutMs, String what) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    synchronized (frames) {
-      while (true) {
-        for (Iterator<JsonObject> it = frames.iterator(); it.hasNext(); ) {
-          JsonObject f = it.next();
-          if (match.test(f)) {
-            it.remove();
-            return f;
-          }
-        }
-        long left = deadline - System.currentTimeMillis();
-        if (left <= 0) {
-          throw new AssertionError("no " + what + " frame within " + timeoutMs + " ms; got " + frames);
-        }
-        try {
-          frames.wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError(e);
-        }
-      }
-    }
+    return frames.next(match, timeoutMs, what);
   }
 
   /** Frames received and not yet taken, in arrival order. */
   public List<JsonObject> pending() {
-    synchronized (frames) {
-      return new ArrayList<>(frames);
-    }
+    return frames.pending();
   }
 
   /** Waits for the session to end: the SockJS close frame if one came, else the WebSocket close. */

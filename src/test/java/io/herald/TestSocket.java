@@ -2,12 +2,11 @@ package io.herald;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,25 +18,20 @@ public final class TestSocket {
   public record Closed(Short code, String reason) {
   }
 
-  private final WebSocket ws;
-  private final List<JsonObject> frames = new ArrayList<>();
+  private final ClientWebSocket ws;
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
-
+  private final FrameQueue frames = new FrameQueue(() -> closed.isDone() ? "closed " + closed.getNow(null) : "still open");
   /**
    * Vert.x closes a WebSocket client once it is unreachable, with every socket it opened ("Connection
    * evicted"), so each socket keeps its client.
    */
   private final WebSocketClient client;
 
-  private TestSocket(WebSocket ws, WebSocketClient client) {
-    this.ws = ws;
+  /** Handlers are in place before connecting, so not even a frame sent with the handshake is missed. */
+  private TestSocket(WebSocketClient client) {
     this.client = client;
-    ws.textMessageHandler(text -> {
-      synchronized (frames) {
-        frames.add(new JsonObject(text));
-        frames.notifyAll();
-      }
-    });
+    this.ws = client.webSocket();
+    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
     ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode(), ws.closeReason())));
   }
 
@@ -47,7 +41,8 @@ public final class TestSocket {
 
   /** Connects with a client the caller configured (for example with a small receive buffer). */
   public static Future<TestSocket> connect(WebSocketClient client, WebSocketConnectOptions options) {
-    return client.connect(options).map(ws -> new TestSocket(ws, client));
+    TestSocket socket = new TestSocket(client);
+    return socket.ws.connect(options).map(socket);
   }
 
   public WebSocket raw() {
@@ -68,48 +63,17 @@ public final class TestSocket {
   }
 
   public JsonObject next(Predicate<JsonObject> match, long timeoutMs, String what) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    synchronized (frames) {
-      while (true) {
-        for (Iterator<JsonObject> it = frames.iterator(); it.hasNext(); ) {
-          JsonObject f = it.next();
-          if (match.test(f)) {
-            it.remove();
-            return f;
-          }
-        }
-        long left = deadline - System.currentTimeMillis();
-        if (left <= 0) {
-          throw new AssertionError("no " + what + " frame within " + timeoutMs + " ms; got " + frames
-              + (closed.isDone() ? "; closed " + closed.getNow(null) : "; still open"));
-        }
-        try {
-          frames.wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError(e);
-        }
-      }
-    }
+    return frames.next(match, timeoutMs, what);
   }
 
   /** Asserts that no frame of {@code type} arrives within {@code ms}. */
   public void expectNone(String type, long ms) {
-    try {
-      JsonObject f = next(x -> type.equals(x.getString("type")), ms, type);
-      throw new AssertionError("unexpected " + type + " frame: " + f);
-    } catch (AssertionError e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("unexpected")) {
-        throw e;
-      }
-    }
+    frames.expectNone(type, ms);
   }
 
   /** Frames received and not yet taken, in arrival order. */
   public List<JsonObject> pending() {
-    synchronized (frames) {
-      return new ArrayList<>(frames);
-    }
+    return frames.pending();
   }
 
   public Closed awaitClose() {
