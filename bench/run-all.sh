@@ -35,6 +35,7 @@ FANOUT_USERS=${FANOUT_USERS:-15000}
 FANOUT_BATCH=${FANOUT_BATCH:-100}
 FANOUT_CONCURRENCY=${FANOUT_CONCURRENCY:-16}
 FANOUT_DURATION=${FANOUT_DURATION:-20s}
+FANOUT_WARMUP=${FANOUT_WARMUP:-15s}
 E2E_RATE=${E2E_RATE:-500}
 E2E_USERS=${E2E_USERS:-50}
 E2E_DURATION=${E2E_DURATION:-30s}
@@ -65,6 +66,11 @@ grep -q "\"port\": $PORT" "$WORK/herald-bench.json" && grep -q "\"schema\": \"$S
   || { say "could not write the gateway config from conf/herald.json"; exit 1; }
 
 start_gateway() {
+  # every scenario starts from an empty schema, after a checkpoint and a short rest, so one
+  # scenario's leftovers (big tables, autovacuum, dirty buffers) do not weigh on the next
+  psql -q -h "$PG_HOST" -U "$PG_USER" -c "drop schema if exists $SCHEMA cascade" > /dev/null 2>&1 || true
+  psql -q -h "$PG_HOST" -U "$PG_USER" -c "checkpoint" > /dev/null 2>&1 || true
+  sleep "${REST_SECONDS:-5}"
   say "starting a gateway on port $PORT (schema $SCHEMA)"
   # shellcheck disable=SC2086
   java $GATEWAY_OPTS -jar "$WORK/herald.jar" --conf "$WORK/herald-bench.json" >> "$WORK/gateway.log" 2>&1 &
@@ -198,7 +204,7 @@ for scenario in $ONLY; do
       start_gateway
       say "fanout: $FANOUT_USERS sockets from $SOURCES, batches of $FANOUT_BATCH for $FANOUT_DURATION"
       bench fanout --key "$KEY" --secret "$SECRET" --users "$FANOUT_USERS" --sources "$SOURCES" --batch "$FANOUT_BATCH" \
-        --concurrency "$FANOUT_CONCURRENCY" --duration "$FANOUT_DURATION" 2> "$WORK/fanout.err" | record || say "fanout failed; see $WORK/fanout.err"
+        --concurrency "$FANOUT_CONCURRENCY" --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" 2> "$WORK/fanout.err" | record || say "fanout failed; see $WORK/fanout.err"
       stop_gateway
       ;;
     e2e)
