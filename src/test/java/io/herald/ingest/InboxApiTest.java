@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -13,23 +14,14 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The notification center over HTTP: /v1/me/... with a user JWT. */
 class InboxApiTest {
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  static void down() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(g -> gw = g);
 
   private static JsonObject list(String token, String query) {
     HttpResponse<Buffer> r = gw.get("/v1/me/notifications" + query, token);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -29,11 +30,10 @@ import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -44,18 +44,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class IngestApiTest {
   static final String PATH = "/v1/notifications";
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  static void down() {
-    if (gw != null) {
-      gw.close();
-    }
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(g -> gw = g);
 
   // ---- helpers ----
 

@@ -2,27 +2,19 @@ package io.herald.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Scheduled notifications arrive at their send time; expiries update the badge. */
 class SchedulerTest {
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  static void down() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(g -> gw = g);
 
   // A notification with sendAt is pushed when its time comes, after what the user already saw, so resume finds it.
   @Test

@@ -2,6 +2,7 @@ package io.herald.push;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.herald.fanout.LocalFanout;
@@ -14,23 +15,14 @@ import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A socket gets a user's notifications in commit order, without gaps or repeats, however they are published. */
 class FeedOrderTest {
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  static void down() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(g -> gw = g);
 
   /** Writes notifications without publishing them, as if their live messages were still on their way. */
   private static List<Notification> writeSilently(String user, int count) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.herald.ingest.NotificationRequest;
@@ -17,23 +18,14 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import java.time.OffsetDateTime;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Resume: what a client missed comes back, across restarts and late commits. */
 class ResumeTest {
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  static void down() {
-    gw.close();
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(g -> gw = g);
 
   // A gateway restart between ingest and resume loses nothing: the new process replays what the client missed.
   @Test

@@ -10,6 +10,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.herald.LogCapture;
 import io.herald.SockJsClient;
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -20,25 +21,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The SockJS push endpoint {@code /v1/sockjs}: auth as the first frame, then the same protocol as {@code /v1/ws}. */
 class SockJsPushTest {
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start(new JsonObject().put("push", new JsonObject().put("maxFrameBytes", 1024)));
-  }
-
-  @AfterAll
-  static void down() {
-    if (gw != null) {
-      gw.close();
-    }
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(new JsonObject().put("push", new JsonObject().put("maxFrameBytes", 1024)), g -> gw = g);
 
   @Test
   void authFrameThenWelcome() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.herald.LogCapture;
+import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.vertx.core.Context;
@@ -48,9 +49,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /** The WebSocket push endpoint {@code /v1/ws} against the push protocol contract (DESIGN.md), as a client sees it. */
@@ -58,18 +58,8 @@ class WebSocketPushTest {
   /** A receive buffer small enough that the kernel holds little for a socket that stops reading. */
   private static final int SMALL_WINDOW = 16 * 1024;
   static TestGateway gw;
-
-  @BeforeAll
-  static void up() {
-    gw = TestGateway.start();
-  }
-
-  @AfterAll
-  static void down() {
-    if (gw != null) {
-      gw.close();
-    }
-  }
+  @RegisterExtension
+  static final PerClassGateway GATEWAY = new PerClassGateway(g -> gw = g);
 
   // ---- welcome and authentication ----
 
