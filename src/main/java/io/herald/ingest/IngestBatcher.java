@@ -66,10 +66,10 @@ final class IngestBatcher {
       writer.insert(batch.stream().map(Job::rows).toList()).onComplete(result -> {
         inFlight--;
         for (int i = 0; i < batch.size(); i++) {
-          if (result.succeeded()) {
+          if (result.succeeded() && i < result.result().size()) {
             batch.get(i).promise().complete(result.result().get(i));
           } else {
-            batch.get(i).promise().fail(result.cause());
+            batch.get(i).promise().fail(result.failed() ? result.cause() : new IllegalStateException("no outcome for a request"));
           }
         }
         pump();

@@ -27,6 +27,8 @@ final class Feed {
   private final List<Promise<Void>> waiting = new ArrayList<>();
   private boolean started;
   private boolean filling;
+  /** Bumped by every resume: reads and writes of an earlier pass are dropped, so a resume never skips rows. */
+  private int epoch;
   private long lastSeq;
   private long target;
   private long pendingUpTo;
@@ -78,11 +80,8 @@ final class Feed {
     waiting.add(done);
     lastSeq = seq;
     started = true;
-    if (filling) {
-      target = Long.MAX_VALUE; // the running pass continues from the new position
-    } else {
-      fill(Long.MAX_VALUE);
-    }
+    epoch++;
+    fill(Long.MAX_VALUE);
     return done.future();
   }
 
@@ -97,19 +96,27 @@ final class Feed {
       finish(null);
       return;
     }
-    long from = lastSeq;
-    store.range(session.userId(), from, target, PAGE).onComplete(result -> {
+    int pass = epoch;
+    store.range(session.userId(), lastSeq, target, PAGE).onComplete(result -> {
+      if (pass != epoch) {
+        return; // a resume started a new pass meanwhile
+      }
       if (result.failed()) {
+        // the socket cannot be caught up: the client reconnects and resumes rather than miss rows
         log.warn("could not read notifications to catch a socket up: {}", result.cause().getMessage());
         finish(result.cause());
+        session.close((short) 1011, "internal error; reconnect and resume");
         return;
       }
-      write(result.result(), 0);
+      write(result.result(), 0, pass);
     });
   }
 
   /** Writes rows one at a time, waiting whenever the socket's queue is full. */
-  private void write(List<Notification> rows, int from) {
+  private void write(List<Notification> rows, int from, int pass) {
+    if (pass != epoch) {
+      return;
+    }
     for (int i = from; i < rows.size(); i++) {
       if (session.isClosed()) {
         finish(null);
@@ -117,7 +124,7 @@ final class Feed {
       }
       if (session.writeQueueFull()) {
         int next = i;
-        session.whenWritable(() -> write(rows, next));
+        session.whenWritable(() -> write(rows, next, pass));
         return;
       }
       Notification n = rows.get(i);

@@ -36,6 +36,12 @@ public final class Session {
   private boolean closed;
   /** Version of the last unread count written; older counts are not written. */
   private long countVersion = -1;
+  private PushFrame lastCount;
+  /** The newest count that arrived before the welcome, written after it if it is newer. */
+  private long earlyCountVersion = -1;
+  private PushFrame earlyCount;
+  /** Server frames (other than notifications and counts) that arrived before the welcome. */
+  private final ArrayDeque<PushFrame> earlyFrames = new ArrayDeque<>();
   private long fullSince;
   private long bytesWhileFull;
   private long lastSeen = System.currentTimeMillis();
@@ -72,13 +78,21 @@ public final class Session {
   }
 
   /** Writes the welcome, starts the ordered feed at the welcome's snapshot, then runs what waited for it. */
-  void welcome(PushFrame welcome, long lastSeq, long version) {
+  void welcome(int unread, long lastSeq, long version) {
     if (closed || ready) {
       return;
     }
-    transport.write(welcome);
+    transport.write(Frames.welcome(userId, unread));
     ready = true;
-    countVersion = Math.max(countVersion, version);
+    countVersion = version;
+    lastCount = Frames.unread(unread);
+    if (earlyCount != null && earlyCountVersion > countVersion) {
+      count(earlyCountVersion, earlyCount, false);
+    }
+    earlyCount = null;
+    while (!earlyFrames.isEmpty() && !closed) {
+      send(earlyFrames.poll());
+    }
     feed.start(lastSeq);
     while (!beforeWelcome.isEmpty() && !closed) {
       beforeWelcome.poll().run();
@@ -101,7 +115,11 @@ public final class Session {
       return;
     }
     if (!ready) {
-      afterWelcome(() -> send(frame));
+      if (earlyFrames.size() >= EARLY_FRAMES_MAX) {
+        close(SLOW_CONSUMER, SLOW);
+      } else {
+        earlyFrames.add(frame);
+      }
       return;
     }
     if (transport.writeQueueFull()) {
@@ -119,11 +137,25 @@ public final class Session {
     transport.write(frame);
   }
 
-  /** Writes the user's unread count if it is newer than the last one written ({@code force}: write it anyway). */
+  /**
+   * Writes the user's unread count if it is newer than the last one written. With {@code force}
+   * (the end of a resume) a count is written in any case: this one if it is not older, else the
+   * newest already written again, so the badge never goes back.
+   */
   void count(long version, PushFrame frame, boolean force) {
-    if (version > countVersion || force) {
-      countVersion = Math.max(countVersion, version);
+    if (!ready) {
+      if (version > earlyCountVersion) {
+        earlyCountVersion = version;
+        earlyCount = frame;
+      }
+      return;
+    }
+    if (version > countVersion || (force && version == countVersion)) {
+      countVersion = version;
+      lastCount = frame;
       send(frame);
+    } else if (force) {
+      send(lastCount != null ? lastCount : frame);
     }
   }
 
@@ -199,6 +231,7 @@ public final class Session {
   void closed() {
     closed = true;
     beforeWelcome.clear();
+    earlyFrames.clear();
     onDrain.clear();
   }
 }

@@ -47,7 +47,7 @@ final class Welcomes {
       if (result.succeeded()) {
         batch.forEach((user, sessions) -> {
           InboxState state = result.result().getOrDefault(user, InboxState.EMPTY);
-          sessions.forEach(s -> s.welcome(Frames.welcome(user, state.count().unread()), state.lastSeq(), state.count().version()));
+          sessions.forEach(s -> s.welcome(state.count().unread(), state.lastSeq(), state.count().version()));
         });
       } else {
         log.warn("could not read inbox states for {} new sockets: {}", batch.size(), result.cause().getMessage());

@@ -153,8 +153,8 @@ public final class NotificationStore {
    * the change. The inbox row is locked first, as every writer does.
    */
   private Future<Change> change(String recipient, Collection<UUID> ids, String assignment, String counts, int delta) {
-    String sql = "WITH t AS (SELECT id, read_at, expired FROM notifications WHERE recipient = $1 AND id = ANY($2::uuid[]) "
-        + "AND deleted_at IS NULL AND NOT scheduled FOR UPDATE) "
+    String sql = "WITH t AS (SELECT id, read_at, expired FROM notifications WHERE recipient = $1 AND id = ANY($2::uuid[]) AND "
+        + VISIBLE + " FOR UPDATE) "
         + "UPDATE notifications n SET " + assignment + " FROM t WHERE n.id = t.id RETURNING n.id, " + counts;
     return pool.withTransaction(conn -> lockInbox(conn, recipient)
         .compose(v -> conn.preparedQuery(sql).execute(Tuple.tuple().addValue(recipient).addValue(ids.toArray(new UUID[0]))))

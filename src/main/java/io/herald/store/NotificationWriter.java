@@ -99,7 +99,8 @@ public final class NotificationWriter {
       if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
         return oneByOne(requests, 0, new ArrayList<>());
       }
-      return Future.succeededFuture(List.of(outcomeOf(err)));
+      // the database failed the whole batch: every request gets that failure
+      return Future.succeededFuture(java.util.Collections.nCopies(requests.size(), outcomeOf(err)));
     });
   }
 
@@ -324,14 +325,19 @@ public final class NotificationWriter {
    * already seen and {@code resume} finds it. Safe on several nodes at once (SKIP LOCKED).
    */
   public Future<List<Released>> releaseDue(int limit) {
+    // oldest due first, through the partial index on send_at; each user's rows keep send order
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT " + NotificationStore.COLUMNS + ", "
             + "(expired OR expires_at <= now()) AS expired_now FROM notifications "
-            + "WHERE scheduled AND send_at <= now() ORDER BY recipient, send_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED")
+            + "WHERE scheduled AND send_at <= now() ORDER BY send_at LIMIT $1 FOR UPDATE SKIP LOCKED")
         .execute(Tuple.of(limit))
         .compose(rows -> {
+          List<Row> sorted = new ArrayList<>();
+          rows.forEach(sorted::add);
+          sorted.sort(java.util.Comparator.comparing((Row r) -> r.getString("recipient"))
+              .thenComparing(r -> r.getOffsetDateTime("send_at")).thenComparing(r -> r.getLong("seq")));
           List<Notification> due = new ArrayList<>();
           List<Boolean> counted = new ArrayList<>();
-          rows.forEach(r -> {
+          sorted.forEach(r -> {
             due.add(NotificationStore.read(r));
             counted.add(!Boolean.TRUE.equals(r.getBoolean("expired_now")));
           });
@@ -363,29 +369,31 @@ public final class NotificationWriter {
   }
 
   /**
-   * Marks up to {@code limit} users' expired notifications as expired and takes the unread ones off
-   * their counters; answers each such user's new count.
+   * Marks the expired notifications of the users behind up to {@code limit} such rows as expired
+   * and takes the unread ones off their counters; answers each such user's new count. Scheduled
+   * rows are left to their release, which takes the row lock before the inbox lock: the sweep
+   * takes the inbox lock first, and the two must never wait on each other.
    */
   public Future<Map<String, InboxCount>> expire(int limit) {
-    return pool.withTransaction(conn -> conn.preparedQuery("SELECT DISTINCT recipient FROM notifications "
-            + "WHERE NOT expired AND expires_at <= now() LIMIT $1")
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT recipient FROM notifications "
+            + "WHERE NOT expired AND NOT scheduled AND expires_at <= now() ORDER BY expires_at LIMIT $1")
         .execute(Tuple.of(limit))
         .compose(rows -> {
-          List<String> users = new ArrayList<>();
+          java.util.Set<String> users = new java.util.TreeSet<>();
           rows.forEach(r -> users.add(r.getString(0)));
           if (users.isEmpty()) {
             return Future.succeededFuture(Map.<String, InboxCount>of());
           }
-          String[] sorted = users.stream().sorted().toArray(String[]::new);
+          String[] sortedUsers = users.toArray(new String[0]);
           return conn.preparedQuery("SELECT recipient FROM inbox WHERE recipient = ANY($1::text[]) ORDER BY recipient FOR UPDATE")
-              .execute(Tuple.tuple().addValue(sorted))
+              .execute(Tuple.tuple().addValue(sortedUsers))
               .compose(locked -> conn.preparedQuery("WITH gone AS (UPDATE notifications SET expired = true "
-                      + "WHERE recipient = ANY($1::text[]) AND NOT expired AND expires_at <= now() "
+                      + "WHERE recipient = ANY($1::text[]) AND NOT expired AND NOT scheduled AND expires_at <= now() "
                       + "RETURNING recipient, (read_at IS NULL AND deleted_at IS NULL AND NOT scheduled) AS counted), "
                       + "per AS (SELECT recipient, count(*) FILTER (WHERE counted) AS k FROM gone GROUP BY recipient) "
                       + "UPDATE inbox SET unread = inbox.unread - per.k, version = inbox.version + 1 FROM per "
                       + "WHERE inbox.recipient = per.recipient RETURNING inbox.recipient, inbox.unread, inbox.version")
-                  .execute(Tuple.tuple().addValue(sorted)))
+                  .execute(Tuple.tuple().addValue(sortedUsers)))
               .map(changed -> {
                 Map<String, InboxCount> out = new HashMap<>();
                 changed.forEach(r -> out.put(r.getString(0), new InboxCount(r.getInteger(1), r.getLong(2))));

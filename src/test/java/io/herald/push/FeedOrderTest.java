@@ -85,4 +85,22 @@ class FeedOrderTest {
     s.expectNone("notification", 300);
     s.close();
   }
+
+  // A resume sent while the socket is filling a gap from the database still replays everything after its cursor.
+  @Test
+  void aResumeDuringAGapFillMissesNothing() {
+    String user = "refiller";
+    String first = gw.notify(user, "first");
+    TestSocket s = gw.socket(TestGateway.token(user));
+    s.next("welcome");
+    List<Notification> rows = writeSilently(user, Feed.PAGE + 50);
+    publish(rows.get(rows.size() - 1));
+    s.send(new JsonObject().put("type", "resume").put("after", first));
+    java.util.Set<String> got = new java.util.HashSet<>();
+    while (got.size() < rows.size()) {
+      got.add(s.next("notification").getJsonObject("notification").getString("id"));
+    }
+    rows.forEach(n -> org.junit.jupiter.api.Assertions.assertTrue(got.contains(n.id().toString())));
+    s.close();
+  }
 }
