@@ -24,6 +24,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private final NotificationWriter writer;
   private final Fanout fanout;
   private boolean running;
+  private boolean failing;
 
   public SchedulerVerticle(NotificationWriter writer, Fanout fanout) {
     this.writer = writer;
@@ -41,9 +42,17 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     running = true;
-    releaseDue().compose(v -> expire())
-        .onFailure(err -> log.warn("scheduled work failed, retrying next second: {}", err.getMessage()))
-        .onComplete(v -> running = false);
+    releaseDue().compose(v -> expire()).onComplete(result -> {
+      running = false;
+      // one line when the database goes away and one when it is back, not one a second between
+      if (result.failed() && !failing) {
+        failing = true;
+        log.warn("scheduled work failed, retrying every second: {}", result.cause().getMessage());
+      } else if (result.succeeded() && failing) {
+        failing = false;
+        log.info("scheduled work is running again");
+      }
+    });
   }
 
   private Future<Void> releaseDue() {
