@@ -11,6 +11,27 @@ import org.slf4j.LoggerFactory;
 /** The one failure handler: every error leaves as {@code {"error": {"code", "message", "field"}}}. */
 public final class HttpErrors {
   private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
+  private static final OncePerSecond UNAVAILABLE_LOG = new OncePerSecond();
+
+  /** Lets one log line a second through and counts the rest. */
+  private static final class OncePerSecond {
+    private final java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong suppressed = new java.util.concurrent.atomic.AtomicLong();
+
+    boolean admit() {
+      long now = System.currentTimeMillis();
+      long before = last.get();
+      if (now - before >= 1000 && last.compareAndSet(before, now)) {
+        return true;
+      }
+      suppressed.incrementAndGet();
+      return false;
+    }
+
+    long takeSuppressed() {
+      return suppressed.getAndSet(0);
+    }
+  }
 
   private HttpErrors() {
   }
@@ -20,9 +41,10 @@ public final class HttpErrors {
     if (error.status() >= 500) {
       if (error.status() == 500) {
         log.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-      } else {
-        log.warn("{} {} answered {}: {}", ctx.request().method(), ctx.request().path(), error.status(),
-            ctx.failure() == null ? error.getMessage() : ctx.failure().toString());
+      } else if (UNAVAILABLE_LOG.admit()) {
+        // an outage fails every request: one line a second, with how many it stands for
+        log.warn("{} {} answered {} ({} such answers since the last line): {}", ctx.request().method(), ctx.request().path(),
+            error.status(), UNAVAILABLE_LOG.takeSuppressed() + 1, ctx.failure() == null ? error.getMessage() : ctx.failure().toString());
       }
     }
     send(ctx.response(), error);
