@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  */
 public final class ConfigLoader {
   /** Keys that may appear under a channel though the defaults do not list them. */
-  private static final Set<String> CHANNEL_EXTRAS = Set.of("retry", "concurrency", "ratePerSecond");
+  private static final Set<String> CHANNEL_EXTRAS = Set.of("retry");
   /** HERALD_* variables that are not configuration keys but are read elsewhere. */
   private static final Set<String> OTHER_VARIABLES = Set.of("HERALD_LOG_FORMAT", "HERALD_LOG_LEVEL");
 

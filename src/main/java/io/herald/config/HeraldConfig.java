@@ -69,7 +69,48 @@ public record HeraldConfig(
   public record Push(int maxConnectionsPerUser, int pingIntervalSeconds, int maxFrameBytes, int writeQueueBytes, int slowConsumerSeconds) {
   }
 
-  public record Channel(String name, boolean enabled) {
+  /**
+   * One external channel. {@code concurrency} bounds its provider calls in flight;
+   * {@code ratePerSecond} (0: none) bounds how fast they start; {@code backoff} and
+   * {@code maxAttempts} are the retry policy (the {@code retry} section, or the channel's own
+   * {@code retry} override). Exactly one of {@code email}, {@code provider}, {@code webhook} is set.
+   */
+  public record Channel(String name, boolean enabled, int concurrency, double ratePerSecond, List<Duration> backoff, int maxAttempts,
+                        Email email, Provider provider, Webhook webhook) {
+  }
+
+  public record Smtp(String host, int port, boolean ssl, String starttls, String username, String password) {
+    @Override
+    public String toString() {
+      return "Smtp[host=" + host + ", port=" + port + ", ssl=" + ssl + ", starttls=" + starttls + ", username=" + username
+          + ", password=" + Secrets.mask(password) + "]";
+    }
+  }
+
+  public record Email(Smtp smtp, String from, int timeoutSeconds) {
+  }
+
+  /**
+   * An SMS or WhatsApp provider: {@code kind} {@code twilio} (baseUrl, accountSid, authToken, from) or
+   * {@code http} (method, url, headers, bodyTemplate with {{to}}, {{from}}, {{title}}, {{body}}, and
+   * where to find the message id in the answer).
+   */
+  public record Provider(String kind, String baseUrl, String accountSid, String authToken, String from, String method, String url,
+                         Map<String, String> headers, Object bodyTemplate, String messageIdPath, int timeoutSeconds) {
+    @Override
+    public String toString() {
+      return "Provider[kind=" + kind + ", baseUrl=" + baseUrl + ", accountSid=" + accountSid + ", authToken=" + Secrets.mask(authToken)
+          + ", from=" + from + ", method=" + method + ", url=" + Secrets.maskUri(url) + ", headers=" + (headers == null ? null : headers.keySet())
+          + ", messageIdPath=" + messageIdPath + ", timeoutSeconds=" + timeoutSeconds + "]";
+    }
+  }
+
+  /** {@code secret} is a Standard Webhooks {@code whsec_<base64>} secret; {@code key} its decoded bytes. */
+  public record Webhook(String url, String secret, byte[] key, int timeoutSeconds) {
+    @Override
+    public String toString() {
+      return "Webhook[url=" + Secrets.maskUri(url) + ", secret=" + Secrets.mask(secret) + ", timeoutSeconds=" + timeoutSeconds + "]";
+    }
   }
 
   public record Retry(int scanIntervalSeconds, int leaseSeconds, int pendingGraceSeconds, List<Duration> backoff, int maxAttempts) {
@@ -81,6 +122,11 @@ public record HeraldConfig(
     out.add("inapp");
     channels.values().stream().filter(Channel::enabled).map(Channel::name).forEach(out::add);
     return out;
+  }
+
+  /** The enabled external channels. */
+  public List<Channel> externalChannels() {
+    return channels.values().stream().filter(Channel::enabled).toList();
   }
 
   /** The configuration as JSON with every secret masked, for printing and logging. */
@@ -123,7 +169,8 @@ public record HeraldConfig(
         throw new ConfigException("cluster.members", "'" + member + "' is not host or host:port");
       }
     }
-    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels(r), retry(r), c);
+    Retry retry = retry(r);
+    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels(r, retry), retry, c);
   }
 
   private static Auth auth(Reader r) {
@@ -202,29 +249,184 @@ public record HeraldConfig(
         r.integer("push.slowConsumerSeconds", 1, 3600));
   }
 
-  private static Map<String, Channel> channels(Reader r) {
+  private static Map<String, Channel> channels(Reader r, Retry retry) {
     Map<String, Channel> out = new LinkedHashMap<>();
     for (String name : CHANNEL_NAMES.subList(1, CHANNEL_NAMES.size())) {
-      boolean enabled = r.bool("channels." + name + ".enabled");
-      if (enabled) {
-        throw new ConfigException("channels." + name + ".enabled",
-            "delivery over " + name + " is not available in this version of Herald yet; only in-app push is");
+      String at = "channels." + name + ".";
+      boolean enabled = r.bool(at + "enabled");
+      int concurrency = r.integer(at + "concurrency", 1, 10_000);
+      double rate = r.number(at + "ratePerSecond", 0, 1_000_000);
+      List<Duration> backoff = retry.backoff();
+      int maxAttempts = retry.maxAttempts();
+      Object override = r.value(at + "retry");
+      if (override != null) {
+        if (!(override instanceof JsonObject o)) {
+          throw new ConfigException(at + "retry", "must be an object {backoff, maxAttempts}");
+        }
+        for (String key : o.fieldNames()) {
+          if (!key.equals("backoff") && !key.equals("maxAttempts")) {
+            throw new ConfigException(at + "retry." + key, "unknown key (known: backoff, maxAttempts)");
+          }
+        }
+        if (o.containsKey("backoff")) {
+          backoff = backoff(r, at + "retry.backoff");
+        }
+        if (o.containsKey("maxAttempts")) {
+          maxAttempts = r.integer(at + "retry.maxAttempts", 1, 1000);
+        }
       }
-      out.put(name, new Channel(name, false));
+      Email email = null;
+      Provider provider = null;
+      Webhook webhook = null;
+      switch (name) {
+        case "email" -> email = email(r, enabled);
+        case "webhook" -> webhook = webhook(r, enabled);
+        default -> provider = provider(r, at, enabled);
+      }
+      out.put(name, new Channel(name, enabled, concurrency, rate, backoff, maxAttempts, email, provider, webhook));
     }
     return out;
   }
 
-  private static Retry retry(Reader r) {
+  private static final Set<String> STARTTLS = Set.of("DISABLED", "OPTIONAL", "REQUIRED");
+
+  private static Email email(Reader r, boolean enabled) {
+    String starttls = r.string("channels.email.smtp.starttls", false);
+    if (!STARTTLS.contains(starttls)) {
+      throw new ConfigException("channels.email.smtp.starttls", "must be one of DISABLED, OPTIONAL, REQUIRED, got '" + starttls + "'");
+    }
+    Smtp smtp = new Smtp(r.string("channels.email.smtp.host", false), r.integer("channels.email.smtp.port", 1, 65535),
+        r.bool("channels.email.smtp.ssl"), starttls, r.string("channels.email.smtp.username", true),
+        r.string("channels.email.smtp.password", true));
+    String from = r.string("channels.email.from", false);
+    if (!from.matches("[^\\r\\n<>]*<[^@\\s<>]+@[^@\\s<>]+>|[^@\\s<>]+@[^@\\s<>]+")) {
+      throw new ConfigException("channels.email.from", "must be an address, e.g. Herald <herald@example.com>, got '" + from + "'");
+    }
+    return new Email(smtp, from, r.integer("channels.email.timeoutSeconds", 1, 3600));
+  }
+
+  private static Provider provider(Reader r, String at, boolean enabled) {
+    String kind = r.string(at + "provider", false);
+    if (!kind.equals("twilio") && !kind.equals("http")) {
+      throw new ConfigException(at + "provider", "must be twilio or http, got '" + kind + "'");
+    }
+    String baseUrl = r.string(at + "baseUrl", false);
+    String method = r.string(at + "method", false).toUpperCase();
+    if (!Set.of("POST", "PUT", "PATCH").contains(method)) {
+      throw new ConfigException(at + "method", "must be POST, PUT or PATCH, got '" + method + "'");
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    Object rawHeaders = r.value(at + "headers");
+    if (rawHeaders instanceof String text && !text.isBlank()) {
+      try {
+        rawHeaders = new JsonObject(text);
+      } catch (io.vertx.core.json.DecodeException e) {
+        throw new ConfigException(at + "headers", "must be a JSON object of header names to values");
+      }
+    }
+    if (rawHeaders != null) {
+      if (!(rawHeaders instanceof JsonObject h)) {
+        throw new ConfigException(at + "headers", "must be an object of header names to values");
+      }
+      for (String header : h.fieldNames()) {
+        if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || !(h.getValue(header) instanceof String v) || v.matches("(?s).*[\\r\\n].*")) {
+          throw new ConfigException(at + "headers." + header, "must be a header name with a one-line string value");
+        }
+        headers.put(header, v);
+      }
+    }
+    Object template = r.value(at + "bodyTemplate");
+    if (template instanceof String text && text.trim().startsWith("{")) {
+      try {
+        template = new JsonObject(text);
+      } catch (io.vertx.core.json.DecodeException e) {
+        throw new ConfigException(at + "bodyTemplate", "is not valid JSON");
+      }
+    }
+    if (template != null && !(template instanceof JsonObject)) {
+      throw new ConfigException(at + "bodyTemplate", "must be a JSON object whose strings may hold {{to}}, {{from}}, {{title}}, {{body}}");
+    }
+    if (template == null) {
+      template = new JsonObject().put("to", "{{to}}").put("from", "{{from}}").put("title", "{{title}}").put("body", "{{body}}");
+    }
+    Provider p = new Provider(kind, baseUrl, r.string(at + "accountSid", true), r.string(at + "authToken", true), r.string(at + "from", true),
+        method, r.string(at + "url", true), Map.copyOf(headers), template, r.string(at + "messageIdPath", true),
+        r.integer(at + "timeoutSeconds", 1, 3600));
+    if (!enabled) {
+      return p;
+    }
+    if (kind.equals("twilio")) {
+      httpUrl(at + "baseUrl", baseUrl);
+      for (String key : List.of("accountSid", "authToken", "from")) {
+        if (r.value(at + key) == null) {
+          throw new ConfigException(at + key, "is required for provider twilio");
+        }
+      }
+    } else {
+      if (p.url() == null) {
+        throw new ConfigException(at + "url", "is required for provider http");
+      }
+      httpUrl(at + "url", p.url());
+    }
+    return p;
+  }
+
+  private static Webhook webhook(Reader r, boolean enabled) {
+    String url = r.string("channels.webhook.url", true);
+    String secret = r.string("channels.webhook.secret", true);
+    int timeout = r.integer("channels.webhook.timeoutSeconds", 1, 3600);
+    if (!enabled) {
+      return new Webhook(url, secret, null, timeout);
+    }
+    if (url == null) {
+      throw new ConfigException("channels.webhook.url", "is required when the webhook channel is enabled");
+    }
+    httpUrl("channels.webhook.url", url);
+    if (secret == null || !secret.startsWith("whsec_")) {
+      throw new ConfigException("channels.webhook.secret", "is required: a Standard Webhooks secret, whsec_ followed by base64 "
+          + "(make one with: echo whsec_$(head -c 32 /dev/urandom | base64))");
+    }
+    byte[] key;
+    try {
+      key = java.util.Base64.getDecoder().decode(secret.substring("whsec_".length()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("channels.webhook.secret", "the part after whsec_ is not valid base64");
+    }
+    if (key.length < 16) {
+      throw new ConfigException("channels.webhook.secret", "must hold at least 16 bytes (24 to 64 are usual)");
+    }
+    return new Webhook(url, secret, key, timeout);
+  }
+
+  private static void httpUrl(String key, String url) {
+    try {
+      URI u = new URI(url);
+      if (u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
+        throw new ConfigException(key, "must be an http(s) URL, got '" + Secrets.maskUri(url) + "'");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key, "is not a valid URL");
+    }
+  }
+
+  private static List<Duration> backoff(Reader r, String key) {
     List<Duration> backoff = new ArrayList<>();
-    for (String step : r.strings("retry.backoff")) {
-      backoff.add(Durations.parse("retry.backoff", step));
+    for (String step : r.strings(key)) {
+      Duration d = Durations.parse(key, step);
+      if (d.isZero()) {
+        throw new ConfigException(key, "steps must be longer than 0");
+      }
+      backoff.add(d);
     }
     if (backoff.isEmpty()) {
-      throw new ConfigException("retry.backoff", "must list at least one step");
+      throw new ConfigException(key, "must list at least one step");
     }
+    return List.copyOf(backoff);
+  }
+
+  private static Retry retry(Reader r) {
     return new Retry(r.integer("retry.scanIntervalSeconds", 1, 86_400), r.integer("retry.leaseSeconds", 1, 86_400),
-        r.integer("retry.pendingGraceSeconds", 1, 86_400), List.copyOf(backoff), r.integer("retry.maxAttempts", 1, 1000));
+        r.integer("retry.pendingGraceSeconds", 1, 86_400), backoff(r, "retry.backoff"), r.integer("retry.maxAttempts", 1, 1000));
   }
 
   /** Typed, range-checked access to the merged JSON by dotted key. */
@@ -232,10 +434,10 @@ public record HeraldConfig(
     Object value(String key) {
       String[] parts = key.split("\\.");
       JsonObject node = root;
-      for (int i = 0; i < parts.length - 1; i++) {
-        node = node.getJsonObject(parts[i]);
+      for (int i = 0; i < parts.length - 1 && node != null; i++) {
+        node = node.getValue(parts[i]) instanceof JsonObject child ? child : null;
       }
-      return node.getValue(parts[parts.length - 1]);
+      return node == null ? null : node.getValue(parts[parts.length - 1]);
     }
 
     String string(String key, boolean nullable) {
@@ -258,6 +460,17 @@ public record HeraldConfig(
         throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + n);
       }
       return n.intValue();
+    }
+
+    double number(String key, double min, double max) {
+      Object v = value(key);
+      if (!(v instanceof Number n)) {
+        throw new ConfigException(key, "must be a number, got " + v);
+      }
+      if (n.doubleValue() < min || n.doubleValue() > max) {
+        throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + n);
+      }
+      return n.doubleValue();
     }
 
     boolean bool(String key) {

@@ -36,6 +36,11 @@ public final class Secrets {
 
   private static Object maskValue(String key, Object value) {
     if (value instanceof JsonObject o) {
+      if (key.equals("headers")) { // provider headers carry API keys
+        JsonObject out = new JsonObject();
+        o.fieldNames().forEach(name -> out.put(name, MASK));
+        return out;
+      }
       return maskJson(o);
     }
     if (value instanceof JsonArray a) {

@@ -202,10 +202,46 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void enablingEmailIsRefusedAsNotAvailableYet() throws IOException {
-    // external channels are not built yet: enabling one stops start-up with a message saying so
-    ConfigException e = refusedFile("{\"channels\": {\"email\": {\"enabled\": true}}}", "channels.email.enabled");
-    assertTrue(e.getMessage().contains("not available"), e.getMessage());
+  void enabledChannelsNeedWhatTheyCannotWorkWithout() throws IOException {
+    // each enabled channel's required settings are checked at start-up, naming the key
+    refusedFile("{\"channels\": {\"webhook\": {\"enabled\": true}}}", "channels.webhook.url");
+    refusedFile("{\"channels\": {\"webhook\": {\"enabled\": true, \"url\": \"http://h/x\"}}}", "channels.webhook.secret");
+    refusedFile("{\"channels\": {\"webhook\": {\"enabled\": true, \"url\": \"http://h/x\", \"secret\": \"whsec_!!\"}}}",
+        "channels.webhook.secret");
+    refusedFile("{\"channels\": {\"webhook\": {\"enabled\": true, \"url\": \"ftp://h/x\", \"secret\": \"whsec_MDEyMzQ1Njc4OWFiY2RlZg==\"}}}",
+        "channels.webhook.url");
+    refusedFile("{\"channels\": {\"sms\": {\"enabled\": true, \"accountSid\": \"AC1\", \"authToken\": \"t\"}}}", "channels.sms.from");
+    refusedFile("{\"channels\": {\"sms\": {\"enabled\": true, \"provider\": \"http\"}}}", "channels.sms.url");
+    refusedFile("{\"channels\": {\"whatsapp\": {\"provider\": \"carrier-pigeon\"}}}", "channels.whatsapp.provider");
+    refusedFile("{\"channels\": {\"sms\": {\"headers\": {\"X-Key\": 5}}}}", "channels.sms.headers.X-Key");
+    refusedFile("{\"channels\": {\"email\": {\"smtp\": {\"starttls\": \"MAYBE\"}}}}", "channels.email.smtp.starttls");
+    refusedFile("{\"channels\": {\"email\": {\"from\": \"not an address\"}}}", "channels.email.from");
+    refusedFile("{\"channels\": {\"email\": {\"concurrency\": 0}}}", "channels.email.concurrency");
+    refusedFile("{\"channels\": {\"sms\": {\"retry\": {\"maxAttempts\": 3, \"jitter\": 1}}}}", "channels.sms.retry.jitter");
+    refusedFile("{\"channels\": {\"sms\": {\"retry\": {\"backoff\": [\"soon\"]}}}}", "channels.sms.retry.backoff");
+  }
+
+  @Test
+  void channelRetryOverridesTheRetrySection() throws IOException {
+    // channels.sms.retry overrides backoff and maxAttempts for sms only; the others keep retry.*
+    HeraldConfig c = load(file("{\"retry\": {\"backoff\": [\"1m\"], \"maxAttempts\": 4}, "
+        + "\"channels\": {\"sms\": {\"retry\": {\"backoff\": [\"5s\", \"10s\"], \"maxAttempts\": 2}}}}"), Map.of());
+    assertEquals(List.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), c.channels().get("sms").backoff());
+    assertEquals(2, c.channels().get("sms").maxAttempts());
+    assertEquals(List.of(Duration.ofMinutes(1)), c.channels().get("email").backoff());
+    assertEquals(4, c.channels().get("email").maxAttempts());
+  }
+
+  @Test
+  void webhookSecretIsDecodedAndProviderHeadersAreMasked() throws IOException {
+    HeraldConfig c = load(file("{\"channels\": {\"webhook\": {\"enabled\": true, \"url\": \"https://hooks.example/in\", "
+        + "\"secret\": \"whsec_MDEyMzQ1Njc4OWFiY2RlZg==\"}, \"sms\": {\"provider\": \"http\", \"url\": \"https://sms.example/send\", "
+        + "\"headers\": {\"X-Api-Key\": \"very-secret-value\"}, \"enabled\": true}}}"), Map.of());
+    assertEquals("0123456789abcdef", new String(c.channels().get("webhook").webhook().key()));
+    assertEquals(List.of("inapp", "sms", "webhook"), c.enabledChannels());
+    assertFalse(c.toString().contains("very-secret-value"), c.toString());
+    assertFalse(c.toString().contains("MDEyMzQ1Njc4OWFiY2RlZg"), c.toString());
+    assertFalse(c.channels().get("sms").provider().toString().contains("very-secret-value"));
   }
 
   @Test
