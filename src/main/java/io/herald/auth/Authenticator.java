@@ -52,13 +52,14 @@ public final class Authenticator {
     return app;
   }
 
-  /** An application holding {@code scope}; users and other keys get 403. */
-  public Principal requireScope(RoutingContext ctx, String scope) {
+  /** An application holding one of {@code scopes}; users and other keys get 403. */
+  public Principal requireScope(RoutingContext ctx, String... scopes) {
     Principal p = authenticate(bearer(ctx.request().headers()));
-    if (!p.hasScope(scope)) {
+    if (java.util.Arrays.stream(scopes).noneMatch(p::hasScope)) {
+      String wanted = "'" + String.join("' or '", scopes) + "'";
       throw HeraldException.forbidden(p.isUser()
-          ? "this endpoint is for applications with an API key holding the '" + scope + "' scope"
-          : "API key '" + p.name() + "' lacks the '" + scope + "' scope");
+          ? "this endpoint is for applications with an API key holding the " + wanted + " scope"
+          : "API key '" + p.name() + "' lacks the " + wanted + " scope");
     }
     ctx.put(PRINCIPAL, p);
     return p;

@@ -8,7 +8,12 @@ import io.herald.ops.Readiness;
 import io.herald.ops.SchedulerVerticle;
 import io.herald.push.ConnectionLimiter;
 import io.herald.push.PushVerticle;
+import io.herald.delivery.DeliveryVerticle;
+import io.herald.delivery.Senders;
+import io.herald.retry.RetryScannerVerticle;
 import io.herald.store.Db;
+import io.herald.store.DeliveryStore;
+import io.herald.store.SubscriberStore;
 import io.herald.store.Migrations;
 import io.herald.store.NotificationStore;
 import io.herald.store.NotificationWriter;
@@ -37,6 +42,8 @@ public final class Gateway {
   private final Fanout fanout;
   private final ConnectionLimiter limiter;
   private final java.util.List<String> deployments = new java.util.ArrayList<>();
+  /** Names this process in delivery leases and attempt records. */
+  private final String nodeId = nodeName();
 
   private Gateway(HeraldConfig config, Vertx vertx) {
     this.config = config;
@@ -69,8 +76,9 @@ public final class Gateway {
     int perInstance = 1;
     NotificationStore store = new NotificationStore(pool);
     NotificationWriter writer = new NotificationWriter(pool);
+    DeliveryStore deliveries = new DeliveryStore(pool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
-        fanout, limiter, readiness, perInstance);
+        deliveries, new SubscriberStore(pool), fanout, limiter, readiness, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
         .onSuccess(applied -> {
           if (!applied.isEmpty()) {
@@ -80,7 +88,11 @@ public final class Gateway {
         .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(new SchedulerVerticle(writer, fanout));
+          return vertx.deployVerticle(new SchedulerVerticle(writer, deliveries, fanout, config.retry().pendingGraceSeconds()));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          return deployDelivery(deliveries);
         })
         .onSuccess(id -> {
           deployments.add(id);
@@ -89,8 +101,33 @@ public final class Gateway {
         .mapEmpty();
   }
 
+  /** One worker per enabled external channel, then the retry scanner (after the workers, so its first dispatches land). */
+  private Future<String> deployDelivery(DeliveryStore deliveries) {
+    Future<String> chain = Future.succeededFuture();
+    for (HeraldConfig.Channel channel : config.externalChannels()) {
+      chain = chain.compose(x -> vertx.deployVerticle(new DeliveryVerticle(channel, config.retry(), deliveries, nodeId,
+              v -> Senders.create(v, channel), Clock.systemUTC(), config.http().shutdownTimeoutSeconds()))
+          .onSuccess(deployments::add));
+    }
+    return chain.compose(x -> vertx.deployVerticle(new RetryScannerVerticle(config.retry(), deliveries)));
+  }
+
   public static int instances(HeraldConfig config) {
     return config.http().instances() > 0 ? config.http().instances() : Runtime.getRuntime().availableProcessors();
+  }
+
+  private static String nodeName() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "node";
+    }
+    return host + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public String nodeId() {
+    return nodeId;
   }
 
   public Vertx vertx() {

@@ -40,6 +40,27 @@ final class Fields {
     return s;
   }
 
+  private static final java.util.regex.Pattern PHONE = java.util.regex.Pattern.compile("\\+[1-9][0-9]{6,14}");
+  private static final java.util.regex.Pattern EMAIL = java.util.regex.Pattern.compile("[^@\\s<>\"(),;:]{1,64}@[^@\\s<>\"(),;:]{1,189}");
+
+  /** An optional e-mail address (one mailbox, nothing that could add a header or a recipient). */
+  static String email(JsonObject body, String field) {
+    String email = text(body, field, 254, false);
+    if (email != null && (!EMAIL.matcher(email).matches() || hasControl(email))) {
+      throw HeraldException.invalid(field, "is not an e-mail address");
+    }
+    return email;
+  }
+
+  /** An optional phone number in E.164 form. */
+  static String phone(JsonObject body, String field) {
+    String phone = text(body, field, 16, false);
+    if (phone != null && !PHONE.matcher(phone).matches()) {
+      throw HeraldException.invalid(field, "must be in E.164 form, e.g. +15551234567");
+    }
+    return phone;
+  }
+
   static boolean hasControl(String s) {
     return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
   }

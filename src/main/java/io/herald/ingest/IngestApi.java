@@ -5,10 +5,16 @@ import io.herald.auth.Authenticator;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
 import io.herald.push.Frames;
+import io.herald.config.HeraldConfig;
+import io.herald.delivery.Dispatch;
+import io.herald.store.DeliveryPlan;
+import io.herald.store.DeliveryRef;
+import io.herald.store.DeliveryStore;
 import io.herald.store.Ids;
 import io.herald.store.Notification;
 import io.herald.store.NotificationStore;
 import io.herald.store.NotificationWriter;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -17,7 +23,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,18 +38,22 @@ import org.slf4j.LoggerFactory;
 public final class IngestApi {
   private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
 
+  private final HeraldConfig config;
   private final Authenticator auth;
   private final NotificationStore store;
+  private final DeliveryStore deliveries;
   private final Fanout fanout;
   private final List<String> enabledChannels;
   private final IngestBatcher batcher;
 
-  public IngestApi(Authenticator auth, NotificationStore store, NotificationWriter writer, Fanout fanout, List<String> enabledChannels,
-                   int transactionsInFlight) {
+  public IngestApi(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer, DeliveryStore deliveries,
+                   Fanout fanout, int transactionsInFlight) {
+    this.config = config;
     this.auth = auth;
     this.store = store;
+    this.deliveries = deliveries;
     this.fanout = fanout;
-    this.enabledChannels = enabledChannels;
+    this.enabledChannels = config.enabledChannels();
     this.batcher = new IngestBatcher(writer, transactionsInFlight);
   }
 
@@ -54,7 +67,8 @@ public final class IngestApi {
     OffsetDateTime now = Notification.now();
     NotificationRequest request = NotificationRequest.parse(jsonBody(ctx), enabledChannels, now);
     List<Notification> rows = request.rows(now);
-    batcher.submit(rows, ctx.body().length()).onSuccess(written -> {
+    NotificationWriter.Request write = new NotificationWriter.Request(rows, plans(request, rows));
+    batcher.submit(write, ctx.body().length()).onSuccess(written -> {
       if (written.failure() != null) {
         ctx.fail(written.failure());
         return;
@@ -65,17 +79,67 @@ public final class IngestApi {
         return;
       }
       boolean anyNew = written.created().contains(true);
-      JsonObject answer;
       if (request.single()) {
-        answer = new JsonObject().put("id", written.rows().get(0).id().toString()).put("deliveries", new JsonArray());
+        Notification n = written.rows().get(0);
+        // a replay answers the deliveries the first request made
+        Future<List<DeliveryRef>> refs = anyNew ? Future.succeededFuture(written.deliveries()) : deliveries.refsOf(n.id());
+        refs.onSuccess(list -> {
+          JsonArray items = new JsonArray();
+          list.forEach(d -> items.add(d.toJson()));
+          answer(ctx, anyNew, new JsonObject().put("id", n.id().toString()).put("deliveries", items));
+        }).onFailure(ctx::fail);
       } else {
         JsonArray ids = new JsonArray();
         written.rows().forEach(n -> ids.add(n.id().toString()));
-        answer = new JsonObject().put("ids", ids);
+        answer(ctx, anyNew, new JsonObject().put("ids", ids));
       }
-      ctx.response().setStatusCode(anyNew ? 202 : 200).putHeader("Content-Type", "application/json").end(answer.encode());
       push(written);
+      dispatch(ctx, written);
     }).onFailure(ctx::fail);
+  }
+
+  private static void answer(RoutingContext ctx, boolean created, JsonObject body) {
+    ctx.response().setStatusCode(created ? 202 : 200).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /**
+   * One delivery row per external channel. The notification's own e-mail or phone wins over the
+   * subscriber's; webhooks go to the configured URL. A row not claimed within the pending grace
+   * (its dispatch lost) is picked up by the retry scanner; a scheduled one waits for its send time.
+   */
+  private List<DeliveryPlan> plans(NotificationRequest request, List<Notification> rows) {
+    List<DeliveryPlan> plans = new ArrayList<>();
+    for (Notification n : rows) {
+      for (String channel : n.channels()) {
+        HeraldConfig.Channel c = config.channels().get(channel);
+        if (c == null) {
+          continue; // inapp: the inbox row itself
+        }
+        String destination = switch (channel) {
+          case "email" -> request.content().getString("email");
+          case "webhook" -> c.webhook().url();
+          default -> request.content().getString("phone");
+        };
+        OffsetDateTime next = n.visibleOnArrival() ? n.createdAt().plusSeconds(config.retry().pendingGraceSeconds()) : n.sendAt();
+        plans.add(new DeliveryPlan(Ids.next(), n.id(), channel, destination, c.maxAttempts(), next));
+      }
+    }
+    return plans;
+  }
+
+  /** After commit: each new delivery that can go now is handed to its channel's worker. */
+  private static void dispatch(RoutingContext ctx, NotificationWriter.Written written) {
+    Set<UUID> due = new HashSet<>();
+    for (int i = 0; i < written.rows().size(); i++) {
+      if (written.created().get(i) && written.rows().get(i).visibleOnArrival()) {
+        due.add(written.rows().get(i).id());
+      }
+    }
+    for (DeliveryRef d : written.deliveries()) {
+      if (d.pending() && due.contains(d.notificationId())) {
+        new Dispatch(d.id(), d.channel(), 0).send(ctx.vertx().eventBus());
+      }
+    }
   }
 
   /** After commit: each new notification that is due now goes to its recipient's sockets. */

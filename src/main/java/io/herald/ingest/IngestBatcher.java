@@ -22,7 +22,7 @@ final class IngestBatcher {
   static final long MAX_QUEUED_BYTES = 32L << 20;
   private static final int ROW_OVERHEAD_BYTES = 512;
 
-  private record Job(List<Notification> rows, long bytes, Promise<NotificationWriter.Written> promise) {
+  private record Job(NotificationWriter.Request request, long bytes, Promise<NotificationWriter.Written> promise) {
   }
 
   private final NotificationWriter writer;
@@ -37,14 +37,15 @@ final class IngestBatcher {
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
-  /** Queues a request's rows ({@code bodyBytes}: the size of its body, for the memory bound). */
-  Future<NotificationWriter.Written> submit(List<Notification> rows, long bodyBytes) {
-    long bytes = bodyBytes + (long) rows.size() * ROW_OVERHEAD_BYTES;
+  /** Queues a request's rows and deliveries ({@code bodyBytes}: the size of its body, for the memory bound). */
+  Future<NotificationWriter.Written> submit(NotificationWriter.Request request, long bodyBytes) {
+    List<Notification> rows = request.rows();
+    long bytes = bodyBytes + (long) (rows.size() + request.deliveries().size()) * ROW_OVERHEAD_BYTES;
     if (!queue.isEmpty() && (queuedRows + rows.size() > MAX_QUEUED_ROWS || queuedBytes + bytes > MAX_QUEUED_BYTES)) {
       return Future.failedFuture(HeraldException.unavailable("ingest queue full; retry shortly"));
     }
     Promise<NotificationWriter.Written> promise = Promise.promise();
-    queue.add(new Job(rows, bytes, promise));
+    queue.add(new Job(request, bytes, promise));
     queuedRows += rows.size();
     queuedBytes += bytes;
     pump();
@@ -55,15 +56,15 @@ final class IngestBatcher {
     while (inFlight < maxInFlight && !queue.isEmpty()) {
       List<Job> batch = new ArrayList<>();
       int rows = 0;
-      while (!queue.isEmpty() && (batch.isEmpty() || rows + queue.peek().rows().size() <= MAX_ROWS)) {
+      while (!queue.isEmpty() && (batch.isEmpty() || rows + queue.peek().request().rows().size() <= MAX_ROWS)) {
         Job job = queue.poll();
-        rows += job.rows().size();
+        rows += job.request().rows().size();
         queuedBytes -= job.bytes();
         batch.add(job);
       }
       queuedRows -= rows;
       inFlight++;
-      writer.insert(batch.stream().map(Job::rows).toList()).onComplete(result -> {
+      writer.insert(batch.stream().map(Job::request).toList()).onComplete(result -> {
         inFlight--;
         for (int i = 0; i < batch.size(); i++) {
           if (result.succeeded() && i < result.result().size()) {

@@ -33,8 +33,6 @@ public record NotificationRequest(List<String> recipients, boolean single, JsonO
   private static final Set<String> FIELDS = Set.of("recipient", "recipients", "title", "body", "level", "category", "actionUrl",
       "actionLabel", "data", "priority", "channels", "idempotencyKey", "sendAt", "expiresAt", "email", "phone");
   private static final Pattern CATEGORY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}");
-  private static final Pattern PHONE = Pattern.compile("\\+[1-9][0-9]{6,14}");
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s<>\"]{1,64}@[^@\\s<>\"]{1,189}");
   private static final int MAX_DATA_BYTES = 16 * 1024;
 
   public static NotificationRequest parse(JsonObject body, List<String> enabledChannels, OffsetDateTime now) {
@@ -103,14 +101,8 @@ public record NotificationRequest(List<String> recipients, boolean single, JsonO
       throw HeraldException.invalid("priority", "must be one of low, normal, high, critical");
     }
     content.put("priority", priority == null ? "normal" : priority);
-    String email = Fields.text(body, "email", 254, false);
-    if (email != null && !EMAIL.matcher(email).matches()) {
-      throw HeraldException.invalid("email", "is not an e-mail address");
-    }
-    String phone = Fields.text(body, "phone", 16, false);
-    if (phone != null && !PHONE.matcher(phone).matches()) {
-      throw HeraldException.invalid("phone", "must be in E.164 form, e.g. +15551234567");
-    }
+    String email = Fields.email(body, "email");
+    String phone = Fields.phone(body, "phone");
     List<String> channels = channels(body.getValue("channels"), enabledChannels);
     content.put("channels", new JsonArray(channels)).put("email", email).put("phone", phone);
 

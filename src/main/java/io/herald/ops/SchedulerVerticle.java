@@ -4,7 +4,11 @@ import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
 import io.herald.push.Frames;
 import io.herald.store.Notification;
+import io.herald.store.DeliveryStore;
 import io.herald.store.NotificationWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
@@ -12,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Periodic jobs, once a second: notifications whose {@code sendAt} has come are moved into their
- * inboxes and pushed; users whose unread notifications just expired get a fresh unread count.
+ * inboxes and pushed, and their external deliveries dispatched; users whose unread notifications just expired get a fresh unread count.
  * Both are safe when several nodes run them (row locks with SKIP LOCKED; refreshes are idempotent).
  */
 public final class SchedulerVerticle extends VerticleBase {
@@ -22,13 +26,17 @@ public final class SchedulerVerticle extends VerticleBase {
   static final int EXPIRE_BATCH = 500;
 
   private final NotificationWriter writer;
+  private final DeliveryStore deliveries;
   private final Fanout fanout;
+  private final int graceSeconds;
   private boolean running;
   private boolean failing;
 
-  public SchedulerVerticle(NotificationWriter writer, Fanout fanout) {
+  public SchedulerVerticle(NotificationWriter writer, DeliveryStore deliveries, Fanout fanout, int graceSeconds) {
     this.writer = writer;
+    this.deliveries = deliveries;
     this.fanout = fanout;
+    this.graceSeconds = graceSeconds;
   }
 
   @Override
@@ -57,11 +65,17 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private Future<Void> releaseDue() {
     return writer.releaseDue(RELEASE_BATCH).compose(released -> {
+      List<UUID> ids = new ArrayList<>();
       for (NotificationWriter.Released r : released) {
         Notification n = r.notification();
         fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), r.count()));
+        ids.add(n.id());
       }
-      return released.size() == RELEASE_BATCH ? releaseDue() : Future.succeededFuture();
+      // their external deliveries go now too (if this is lost, the scanner finds them: they are due)
+      return deliveries.released(ids, graceSeconds).compose(due -> {
+        due.forEach(d -> d.send(vertx.eventBus()));
+        return released.size() == RELEASE_BATCH ? releaseDue() : Future.succeededFuture();
+      });
     });
   }
 

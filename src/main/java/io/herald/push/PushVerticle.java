@@ -10,6 +10,9 @@ import io.herald.fanout.PushMessage;
 import io.herald.ingest.HttpErrors;
 import io.herald.ingest.InboxApi;
 import io.herald.ingest.IngestApi;
+import io.herald.ingest.SubscriberApi;
+import io.herald.store.DeliveryStore;
+import io.herald.store.SubscriberStore;
 import io.herald.ops.HealthApi;
 import io.herald.ops.Readiness;
 import io.herald.store.NotificationStore;
@@ -46,7 +49,8 @@ public final class PushVerticle extends VerticleBase {
   static final long AUTH_TIMEOUT_MS = 10_000;
 
   /** What every instance shares. */
-  public record Shared(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer, Fanout fanout,
+  public record Shared(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer,
+                       DeliveryStore deliveries, SubscriberStore subscribers, Fanout fanout,
                        ConnectionLimiter limiter, Readiness readiness, int transactionsPerInstance) {
   }
 
@@ -76,9 +80,10 @@ public final class PushVerticle extends VerticleBase {
         .setRegisterWriteHandler(false).setInsertJSESSIONID(false);
     router.route("/v1/sockjs/*").subRouter(SockJSHandler.create(vertx, sockJsOptions).socketHandler(this::sockJs));
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()));
-    new IngestApi(shared.auth(), shared.store(), shared.writer(), shared.fanout(), shared.config().enabledChannels(),
+    new IngestApi(shared.config(), shared.auth(), shared.store(), shared.writer(), shared.deliveries(), shared.fanout(),
         shared.transactionsPerInstance())
         .mount(router);
+    new SubscriberApi(shared.auth(), shared.subscribers()).mount(router);
     new InboxApi(shared.auth(), shared.store(), shared.fanout()).mount(router);
     new HealthApi(shared.readiness()).mount(router);
     router.route().last().handler(ctx -> ctx.fail(HeraldException.notFound("no such endpoint: " + ctx.request().method() + " "

@@ -61,7 +61,33 @@ public final class NotificationWriter {
   private static final String BY_KEYS = "SELECT " + NotificationStore.COLUMNS + " FROM notifications n "
       + "JOIN unnest($1::text[], $2::text[]) AS k(r, key) ON n.recipient = k.r AND n.idempotency_key = k.key";
 
+  /**
+   * The delivery rows of the notifications that went in (a clashing idempotency key skips its
+   * row's deliveries too). The destination is the notification's own address, else the
+   * subscriber's (WhatsApp falls back to the phone number); no destination or an opt-out of the
+   * channel or the category writes the row as cancelled with the reason.
+   */
+  private static final String DELIVERIES = "INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
+      + "priority, max_attempts, next_attempt_at, expires_at, created_at, updated_at) "
+      + "SELECT t.id, t.nid, t.channel, d.dest, CASE WHEN d.opted OR d.dest IS NULL THEN 'cancelled' ELSE 'pending' END, "
+      + "CASE WHEN d.opted THEN 'opted_out' WHEN d.dest IS NULL THEN 'no_destination' END, "
+      + "array_position(ARRAY['critical', 'high', 'normal', 'low'], n.priority) - 1, t.max_attempts, t.next_at, n.expires_at, "
+      + "n.created_at, n.created_at "
+      + "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::timestamptz[]) "
+      + "AS t(id, nid, channel, override, max_attempts, next_at) "
+      + "JOIN notifications n ON n.id = t.nid LEFT JOIN subscribers s ON s.user_id = n.recipient "
+      + "CROSS JOIN LATERAL (SELECT CASE t.channel WHEN 'email' THEN coalesce(t.override, s.email) "
+      + "WHEN 'sms' THEN coalesce(t.override, s.phone) WHEN 'whatsapp' THEN coalesce(t.override, s.whatsapp, s.phone) "
+      + "ELSE t.override END AS dest, "
+      + "coalesce(s.preferences -> 'channels' -> t.channel = 'false'::jsonb, false) "
+      + "OR coalesce(s.preferences -> 'categories' -> n.category = 'false'::jsonb, false) AS opted) d "
+      + "RETURNING id, notification_id, channel, status, reason";
+
   private final Pool pool;
+
+  /** One ingest request: its notification rows and the delivery rows to write with them. */
+  public record Request(List<Notification> rows, List<DeliveryPlan> deliveries) {
+  }
 
   public NotificationWriter(Pool pool) {
     this.pool = pool;
@@ -72,8 +98,8 @@ public final class NotificationWriter {
    * one, the recipient's unread count right after it; or the recipient whose key clashed; or the
    * failure that kept it from being written (then nothing of it was).
    */
-  public record Written(List<Notification> rows, List<Boolean> created, List<InboxCount> counts, String conflictRecipient,
-                        Throwable failure) {
+  public record Written(List<Notification> rows, List<Boolean> created, List<InboxCount> counts, List<DeliveryRef> deliveries,
+                        String conflictRecipient, Throwable failure) {
     public boolean conflict() {
       return conflictRecipient != null;
     }
@@ -94,7 +120,7 @@ public final class NotificationWriter {
    * clashes with an idempotency key or trips a data error, every request is written again in its
    * own transaction, one after the other, so no request is half written and none fails for another.
    */
-  public Future<List<Written>> insert(List<List<Notification>> requests) {
+  public Future<List<Written>> insert(List<Request> requests) {
     return inTransaction(requests).recover(err -> {
       if (requests.size() > 1 && (err instanceof NeedsIsolation || isDataError(err))) {
         return oneByOne(requests, 0, new ArrayList<>());
@@ -104,7 +130,7 @@ public final class NotificationWriter {
     });
   }
 
-  private Future<List<Written>> oneByOne(List<List<Notification>> requests, int index, List<Written> done) {
+  private Future<List<Written>> oneByOne(List<Request> requests, int index, List<Written> done) {
     if (index == requests.size()) {
       return Future.succeededFuture(done);
     }
@@ -119,8 +145,8 @@ public final class NotificationWriter {
 
   private static Written outcomeOf(Throwable err) {
     return err instanceof NeedsIsolation clash
-        ? new Written(List.of(), List.of(), List.of(), clash.recipient, null)
-        : new Written(List.of(), List.of(), List.of(), null, err);
+        ? new Written(List.of(), List.of(), List.of(), List.of(), clash.recipient, null)
+        : new Written(List.of(), List.of(), List.of(), List.of(), null, err);
   }
 
   /**
@@ -128,10 +154,10 @@ public final class NotificationWriter {
    * at once (the client pipelines them on the connection), then COMMIT, or ROLLBACK when a key
    * clashed. A commit per round of requests, not per request, is what makes ingest fast.
    */
-  private Future<List<Written>> inTransaction(List<List<Notification>> requests) {
+  private Future<List<Written>> inTransaction(List<Request> requests) {
     return pool.getConnection().compose(conn -> {
       Future<?> begin = conn.query("BEGIN").execute();
-      Future<List<Written>> written = insertIn(conn, requests);
+      Future<List<Written>> written = insertRequests(conn, requests);
       return Future.all(begin, written)
           .compose(ok -> conn.query("COMMIT").execute().map(written.result()))
           .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<List<Written>>failedFuture(
@@ -148,8 +174,16 @@ public final class NotificationWriter {
    * visible new rows to the unread counters, and read back the rows behind any idempotency keys.
    */
   public Future<List<Written>> insertIn(SqlConnection conn, List<List<Notification>> requests) {
+    return insertRequests(conn, requests.stream().map(rows -> new Request(rows, List.of())).toList());
+  }
+
+  private Future<List<Written>> insertRequests(SqlConnection conn, List<Request> requests) {
     List<Notification> all = new ArrayList<>();
-    requests.forEach(all::addAll);
+    List<DeliveryPlan> plans = new ArrayList<>();
+    requests.forEach(r -> {
+      all.addAll(r.rows());
+      plans.addAll(r.deliveries());
+    });
     Map<String, int[]> perRecipient = new TreeMap<>(); // recipient → {rows, visible rows without a key}
     List<String> keyRecipients = new ArrayList<>();
     List<String> keys = new ArrayList<>();
@@ -175,14 +209,22 @@ public final class NotificationWriter {
     Future<RowSet<Row>> byKeys = keys.isEmpty() ? Future.succeededFuture(null)
         : conn.preparedQuery(BY_KEYS).execute(Tuple.tuple().addValue(keyRecipients.toArray(new String[0]))
             .addValue(keys.toArray(new String[0])));
-    return Future.all(advance, insert, countKeyed, byKeys)
-        .compose(done -> resolve(requests, perRecipient, advance.result(), insert.result(), countKeyed.result(), byKeys.result()));
+    Future<RowSet<Row>> deliveries = plans.isEmpty() ? Future.succeededFuture(null)
+        : conn.preparedQuery(DELIVERIES).execute(deliveryParams(plans));
+    return Future.all(List.of(advance, insert, countKeyed, byKeys, deliveries))
+        .compose(done -> resolve(requests.stream().map(Request::rows).toList(), perRecipient, advance.result(), insert.result(),
+            countKeyed.result(), byKeys.result(), deliveries.result()));
   }
 
   /** Works out, per request, which rows are new (with their numbers and counts) and which were there already. */
   private static Future<List<Written>> resolve(List<List<Notification>> requests, Map<String, int[]> perRecipient,
                                               RowSet<Row> advanced, RowSet<Row> inserted, RowSet<Row> countedKeyed,
-                                              RowSet<Row> byKeys) {
+                                              RowSet<Row> byKeys, RowSet<Row> deliveries) {
+    Map<UUID, List<DeliveryRef>> deliveriesOf = new HashMap<>();
+    if (deliveries != null) {
+      deliveries.forEach(r -> deliveriesOf.computeIfAbsent(r.getUUID(1), k -> new ArrayList<>())
+          .add(new DeliveryRef(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), r.getString(4), 0)));
+    }
     Map<UUID, Long> seqOf = new HashMap<>();
     inserted.forEach(r -> seqOf.put(r.getUUID(0), r.getLong(1)));
     Map<String, InboxCount> after = new HashMap<>(); // each recipient's counter after the whole batch
@@ -234,9 +276,23 @@ public final class NotificationWriter {
         created.add(false);
         counts.add(null);
       }
-      out.add(new Written(rows, created, counts, null, null));
+      List<DeliveryRef> mine = new ArrayList<>();
+      for (Notification n : rows) {
+        mine.addAll(deliveriesOf.getOrDefault(n.id(), List.of()));
+      }
+      out.add(new Written(rows, created, counts, mine, null, null));
     }
     return Future.succeededFuture(out);
+  }
+
+  private static Tuple deliveryParams(List<DeliveryPlan> plans) {
+    return Tuple.tuple()
+        .addValue(plans.stream().map(DeliveryPlan::id).toArray(UUID[]::new))
+        .addValue(plans.stream().map(DeliveryPlan::notificationId).toArray(UUID[]::new))
+        .addValue(plans.stream().map(DeliveryPlan::channel).toArray(String[]::new))
+        .addValue(plans.stream().map(DeliveryPlan::destination).toArray(String[]::new))
+        .addValue(plans.stream().map(DeliveryPlan::maxAttempts).toArray(Integer[]::new))
+        .addValue(plans.stream().map(DeliveryPlan::nextAttemptAt).toArray(OffsetDateTime[]::new));
   }
 
   private static Tuple insertParams(List<Notification> rows) {

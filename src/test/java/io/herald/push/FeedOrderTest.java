@@ -34,7 +34,7 @@ class FeedOrderTest {
           .rows(now));
     }
     List<Notification> out = new ArrayList<>();
-    TestGateway.await(store.insert(requests)).forEach(w -> out.addAll(w.rows()));
+    TestGateway.await(store.insert(requests.stream().map(r -> new io.herald.store.NotificationWriter.Request(r, List.of())).toList())).forEach(w -> out.addAll(w.rows()));
     return out;
   }
 

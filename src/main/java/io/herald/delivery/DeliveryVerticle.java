@@ -1,0 +1,278 @@
+package io.herald.delivery;
+
+import io.herald.Addresses;
+import io.herald.config.HeraldConfig;
+import io.herald.retry.Backoff;
+import io.herald.store.DeliveryStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker of one external channel on this node. Dispatches arrive on
+ * {@code herald.deliver.<channel>}; the worker claims them in batches (a guarded UPDATE that only
+ * one claimer can win per attempt), sends each through the channel's {@link Sender} with at most
+ * {@code concurrency} calls in flight and at most {@code ratePerSecond} starting per second, and
+ * records outcomes in batches. A channel whose provider hangs only fills its own slots: each
+ * channel has its own verticle, queue and limits. Waiting dispatches are bounded; one that does
+ * not fit is dropped and its row found again by the retry scanner, so nothing is lost and memory
+ * stays flat.
+ */
+public final class DeliveryVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(DeliveryVerticle.class);
+  static final int QUEUE_LIMIT = 20_000;
+  static final int CLAIM_BATCH = 500;
+  static final int FINISH_BATCH = 1000;
+
+  private final HeraldConfig.Channel channel;
+  private final HeraldConfig.Retry retry;
+  private final DeliveryStore store;
+  private final String node;
+  private final Function<Vertx, Sender> senders;
+  private final Clock clock;
+  private final int drainSeconds;
+  private final LinkedHashMap<UUID, Integer> waiting = new LinkedHashMap<>();
+  private final List<DeliveryStore.Finish> finished = new ArrayList<>();
+  private Sender sender;
+  private Backoff backoff;
+  private MessageConsumer<JsonObject> consumer;
+  private int sending;
+  private boolean claiming;
+  private boolean finishing;
+  private boolean stopping;
+  private Promise<Void> idle;
+  private double tokens;
+  private long refilledAt;
+  private boolean rateTimer;
+  private boolean retryTimer;
+  private long dropped;
+  private long lastDropLog;
+  private boolean storeFailing;
+
+  public DeliveryVerticle(HeraldConfig.Channel channel, HeraldConfig.Retry retry, DeliveryStore store, String node,
+                          Function<Vertx, Sender> senders, Clock clock, int drainSeconds) {
+    this.channel = channel;
+    this.retry = retry;
+    this.store = store;
+    this.node = node;
+    this.senders = senders;
+    this.clock = clock;
+    this.drainSeconds = drainSeconds;
+  }
+
+  @Override
+  public Future<?> start() {
+    sender = senders.apply(vertx);
+    backoff = new Backoff(channel.backoff(), clock, Math::random);
+    tokens = burst();
+    refilledAt = System.nanoTime();
+    consumer = vertx.eventBus().consumer(Addresses.deliver(channel.name()), msg -> enqueue(Dispatch.fromJson(channel.name(), msg.body())));
+    return consumer.completion();
+  }
+
+  /**
+   * Stops taking work and lets the sends in flight finish and their outcomes be written, for at
+   * most {@code drainSeconds}; a send still running then is taken back by a scanner once its lease ends.
+   */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    waiting.clear();
+    idle = Promise.promise();
+    checkIdle();
+    long timer = vertx.setTimer(Math.max(1, drainSeconds) * 1000L, id -> idle.tryComplete());
+    return consumer.unregister().compose(v -> idle.future()).eventually(() -> {
+      vertx.cancelTimer(timer);
+      return sender.close();
+    });
+  }
+
+  private void enqueue(Dispatch dispatch) {
+    if (stopping) {
+      return;
+    }
+    Integer known = waiting.get(dispatch.id());
+    if (known == null && waiting.size() >= QUEUE_LIMIT) {
+      dropped++;
+      long now = System.currentTimeMillis();
+      if (now - lastDropLog > 10_000) {
+        lastDropLog = now;
+        log.warn("{} worker: {} dispatches waiting, {} dropped so far; the retry scanner will pick them up", channel.name(),
+            waiting.size(), dropped);
+      }
+      return;
+    }
+    if (known == null || dispatch.attempts() > known) {
+      waiting.put(dispatch.id(), dispatch.attempts());
+    }
+    pump();
+  }
+
+  /** Claims as many waiting deliveries as there are free slots (and tokens), one claim at a time. */
+  private void pump() {
+    if (claiming || stopping || waiting.isEmpty()) {
+      return;
+    }
+    int wanted = Math.min(Math.min(channel.concurrency() - sending, waiting.size()), CLAIM_BATCH);
+    int n = allowance(wanted);
+    if (n <= 0) {
+      return;
+    }
+    List<Dispatch> batch = new ArrayList<>(n);
+    Iterator<Map.Entry<UUID, Integer>> it = waiting.entrySet().iterator();
+    while (batch.size() < n && it.hasNext()) {
+      Map.Entry<UUID, Integer> e = it.next();
+      batch.add(new Dispatch(e.getKey(), channel.name(), e.getValue()));
+      it.remove();
+    }
+    claiming = true;
+    store.claim(batch, retry.leaseSeconds(), node).onComplete(result -> {
+      claiming = false;
+      if (result.failed()) {
+        // the rows stay pending in the database; the scanner re-dispatches them after the grace period
+        storeTrouble("claiming", result.cause());
+        return;
+      }
+      storeBack();
+      for (DeliveryJob job : result.result()) {
+        send(job);
+      }
+      pump();
+    });
+  }
+
+  private void send(DeliveryJob job) {
+    sending++;
+    long started = System.nanoTime();
+    Future<String> call;
+    try {
+      call = sender.send(job);
+    } catch (RuntimeException e) {
+      call = Future.failedFuture(e);
+    }
+    call.onComplete(result -> {
+      sending--;
+      int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
+      finished.add(result.succeeded() ? sent(job, result.result(), ms) : failed(job, result.cause(), ms));
+      flush();
+      pump();
+      checkIdle();
+    });
+  }
+
+  private DeliveryStore.Finish sent(DeliveryJob job, String providerId, int ms) {
+    if (log.isDebugEnabled()) {
+      log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
+          .log("{} delivery sent (attempt {}, {} ms)", channel.name(), job.attempt(), ms);
+    }
+    return new DeliveryStore.Finish(job.id(), job.attempt(), "sent", null, null, null, null, providerId, ms);
+  }
+
+  private DeliveryStore.Finish failed(DeliveryJob job, Throwable cause, int ms) {
+    Failure f = ErrorClassifier.classify(cause, clock);
+    boolean dead = f.errorClass().permanent() || job.attempt() >= job.maxAttempts();
+    OffsetDateTime next = dead ? null : OffsetDateTime.ofInstant(backoff.next(job.attempt(), f.retryAfter()), ZoneOffset.UTC);
+    var event = (dead ? log.atWarn() : log.atInfo()).addKeyValue("delivery_id", job.id())
+        .addKeyValue("notification_id", job.notification().id()).addKeyValue("error_class", f.errorClass().label());
+    if (dead) {
+      event.log("{} delivery dead after attempt {} of {}: {}{}", channel.name(), job.attempt(), job.maxAttempts(), f.message(),
+          f.errorClass() == ErrorClass.CREDENTIALS ? " (check the channel's credentials)" : "");
+    } else {
+      event.log("{} delivery attempt {} of {} failed, next at {}: {}", channel.name(), job.attempt(), job.maxAttempts(), next,
+          f.message());
+    }
+    return new DeliveryStore.Finish(job.id(), job.attempt(), dead ? "dead" : "failed", next, f.message(), f.errorClass().label(),
+        f.httpStatus(), null, ms);
+  }
+
+  /** Writes finished outcomes, one statement at a time; on a database failure keeps them and tries again. */
+  private void flush() {
+    if (finishing || finished.isEmpty()) {
+      return;
+    }
+    List<DeliveryStore.Finish> batch = new ArrayList<>(finished.subList(0, Math.min(finished.size(), FINISH_BATCH)));
+    finished.subList(0, batch.size()).clear();
+    finishing = true;
+    store.finish(batch).onComplete(result -> {
+      finishing = false;
+      if (result.failed()) {
+        finished.addAll(0, batch);
+        storeTrouble("recording outcomes", result.cause());
+        return;
+      }
+      storeBack();
+      flush();
+      checkIdle();
+    });
+  }
+
+  /** One log line when the database fails, then a retry every second until it answers. */
+  private void storeTrouble(String what, Throwable cause) {
+    if (!storeFailing) {
+      storeFailing = true;
+      log.warn("{} worker: {} failed, retrying every second: {}", channel.name(), what, cause.getMessage());
+    }
+    if (!retryTimer) {
+      retryTimer = true;
+      vertx.setTimer(1000, id -> {
+        retryTimer = false;
+        flush();
+        pump();
+        checkIdle();
+      });
+    }
+  }
+
+  private void storeBack() {
+    if (storeFailing) {
+      storeFailing = false;
+      log.info("{} worker: database answers again", channel.name());
+    }
+  }
+
+  private void checkIdle() {
+    if (idle != null && sending == 0 && finished.isEmpty() && !finishing) {
+      idle.tryComplete();
+    }
+  }
+
+  private double burst() {
+    return Math.max(1, Math.min(channel.ratePerSecond(), channel.concurrency()));
+  }
+
+  /** How many of {@code wanted} sends may start now under {@code ratePerSecond}; sets a timer when none may. */
+  private int allowance(int wanted) {
+    double rate = channel.ratePerSecond();
+    if (rate <= 0 || wanted <= 0) {
+      return wanted;
+    }
+    long now = System.nanoTime();
+    tokens = Math.min(burst(), tokens + (now - refilledAt) / 1e9 * rate);
+    refilledAt = now;
+    int n = Math.min(wanted, (int) tokens);
+    tokens -= n;
+    if (n == 0 && !rateTimer) {
+      rateTimer = true;
+      vertx.setTimer(Math.max(1, (long) Math.ceil((1 - tokens) / rate * 1000)), id -> {
+        rateTimer = false;
+        pump();
+      });
+    }
+    return n;
+  }
+}
