@@ -1,11 +1,9 @@
 package io.herald.retry;
 
 import io.herald.config.HeraldConfig;
-import io.herald.delivery.Dispatch;
 import io.herald.store.DeliveryStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,20 +17,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RetryScannerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RetryScannerVerticle.class);
-  static final int BATCH = 2000;
-  static final int PRIORITIES = 4;
-
   private final HeraldConfig.Retry retry;
   private final DeliveryStore store;
   private boolean running;
   private boolean failing;
-
-  /** What one scan did. */
-  public record Scan(int expired, int abandoned, int requeued) {
-    Scan plus(Scan o) {
-      return new Scan(expired + o.expired, abandoned + o.abandoned, requeued + o.requeued);
-    }
-  }
 
   public RetryScannerVerticle(HeraldConfig.Retry retry, DeliveryStore store) {
     this.retry = retry;
@@ -50,7 +38,7 @@ public final class RetryScannerVerticle extends VerticleBase {
       return;
     }
     running = true;
-    scan().onComplete(result -> {
+    new RetryScan(store, retry, vertx.eventBus()).run().onComplete(result -> {
       running = false;
       if (result.failed()) {
         if (!failing) {
@@ -63,7 +51,7 @@ public final class RetryScannerVerticle extends VerticleBase {
         failing = false;
         log.info("retry scan is running again");
       }
-      Scan s = result.result();
+      RetryScan.Result s = result.result();
       if (s.expired() + s.abandoned() + s.requeued() > 0) {
         log.info("retry scan: {} re-queued ({} of them abandoned by a stopped worker), {} cancelled as expired",
             s.requeued() + s.abandoned(), s.abandoned(), s.expired());
@@ -71,40 +59,4 @@ public final class RetryScannerVerticle extends VerticleBase {
     });
   }
 
-  /** One full scan; public for tests and the benchmark. */
-  public Future<Scan> scan() {
-    return expire(new Scan(0, 0, 0))
-        .compose(this::abandoned)
-        .compose(s -> due(0, s));
-  }
-
-  private Future<Scan> expire(Scan so) {
-    return store.cancelExpired(BATCH).compose(n -> {
-      Scan s = so.plus(new Scan(n, 0, 0));
-      return n == BATCH ? expire(s) : Future.succeededFuture(s);
-    });
-  }
-
-  private Future<Scan> abandoned(Scan so) {
-    return store.reclaimAbandoned(BATCH, retry.pendingGraceSeconds()).compose(rows -> {
-      dispatch(rows);
-      Scan s = so.plus(new Scan(0, rows.size(), 0));
-      return rows.size() == BATCH ? abandoned(s) : Future.succeededFuture(s);
-    });
-  }
-
-  private Future<Scan> due(int priority, Scan so) {
-    if (priority == PRIORITIES) {
-      return Future.succeededFuture(so);
-    }
-    return store.requeueDue(priority, BATCH, retry.pendingGraceSeconds()).compose(rows -> {
-      dispatch(rows);
-      Scan s = so.plus(new Scan(0, 0, rows.size()));
-      return rows.size() == BATCH ? due(priority, s) : due(priority + 1, s);
-    });
-  }
-
-  private void dispatch(List<Dispatch> rows) {
-    rows.forEach(d -> d.send(vertx.eventBus()));
-  }
 }

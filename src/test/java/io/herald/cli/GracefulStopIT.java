@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.JarProcess;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.vertx.core.MultiMap;
@@ -13,9 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.Socket;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +34,7 @@ class GracefulStopIT {
   Path dir;
 
   private Process start(JsonObject conf, Path log) throws Exception {
-    Path file = dir.resolve("herald.json");
-    Files.writeString(file, conf.encodePrettily());
-    return new ProcessBuilder("java", "-jar", "target/herald.jar", "--conf", file.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return JarProcess.start(dir, conf, log);
   }
 
   private static TestSocket connect(Vertx vertx, int port) {
@@ -49,14 +45,7 @@ class GracefulStopIT {
   }
 
   private static int status(int port, String path) {
-    try {
-      HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + path).openConnection();
-      c.setConnectTimeout(1000);
-      c.setReadTimeout(2000);
-      return c.getResponseCode();
-    } catch (Exception e) {
-      return -1;
-    }
+    return JarProcess.status(port, path);
   }
 
   // SIGTERM: not ready, sockets get 1001, the request in flight is answered, the process exits 0.
@@ -150,13 +139,6 @@ class GracefulStopIT {
   }
 
   private static void dropSchema(String schema) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      var pool = io.herald.store.Db.pool(vertx, new io.herald.config.HeraldConfig.Postgres(TestGateway.PG_URI, schema, 1));
-      TestGateway.await(pool.query("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE").execute());
-      TestGateway.await(pool.close());
-    } finally {
-      TestGateway.await(vertx.close());
-    }
+    JarProcess.dropSchema(schema);
   }
 }
