@@ -1,6 +1,7 @@
 package io.herald.delivery;
 
 import io.herald.config.HeraldConfig;
+import io.herald.delivery.email.EmailSender;
 import io.herald.delivery.sms.HttpProviderSender;
 import io.herald.delivery.sms.TwilioSender;
 import io.herald.delivery.webhook.WebhookSender;
@@ -12,13 +13,14 @@ public final class Senders {
   }
 
   /**
-   * sms and whatsapp → {@link TwilioSender} or {@link HttpProviderSender}
+   * email → {@link EmailSender}; sms and whatsapp → {@link TwilioSender} or {@link HttpProviderSender}
    * by {@code provider}; webhook → {@link WebhookSender}. Each holds its own connection pool: close it
    * when the channel's worker stops. Fails with {@link IllegalArgumentException} for a channel
    * without a sender (inapp) or a provider setting a sender needs that is missing.
    */
   public static Sender create(Vertx vertx, HeraldConfig.Channel channel) {
     return switch (channel.name()) {
+      case "email" -> new EmailSender(vertx, channel);
       case "webhook" -> new WebhookSender(vertx, channel);
       case "sms", "whatsapp" -> switch (channel.provider().kind()) {
         case "twilio" -> new TwilioSender(vertx, channel);
