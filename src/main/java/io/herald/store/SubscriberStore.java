@@ -30,7 +30,7 @@ public final class SubscriberStore {
             + "phone = excluded.phone, whatsapp = excluded.whatsapp, locale = excluded.locale, roles = excluded.roles, "
             + "preferences = excluded.preferences, updated_at = now() RETURNING " + COLUMNS + ", xmax = 0 AS created")
         .execute(Tuple.tuple().addValue(userId).addValue(email).addValue(phone).addValue(whatsapp).addValue(locale)
-            .addValue(roles.toArray(new String[0])).addValue(preferences.encode()))
+            .addValue(roles.toArray(new String[0])).addValue(preferences))
         .map(rows -> {
           Row r = rows.iterator().next();
           return new Saved(read(r), r.getBoolean("created"));
