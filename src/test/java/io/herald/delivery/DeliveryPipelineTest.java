@@ -224,6 +224,23 @@ class DeliveryPipelineTest {
   }
 
   @Test
+  void anIdempotentReplayAnswersTheSameDeliveriesAndSendsNothingMore() {
+    String u = user("replay");
+    JsonObject body = new JsonObject().put("recipient", u).put("title", "Once only").put("idempotencyKey", "k-" + u)
+        .put("channels", new JsonArray().add("webhook"));
+    JsonObject first = ingest(body);
+    awaitStatus(first.getString("id"), "webhook", "sent");
+    HttpResponse<Buffer> again = gw.post("/v1/notifications", TestGateway.INGEST_KEY, body);
+    assertEquals(200, again.statusCode());
+    JsonObject replay = again.bodyAsJsonObject();
+    assertEquals(first.getString("id"), replay.getString("id"));
+    JsonObject d = replay.getJsonArray("deliveries").getJsonObject(0);
+    assertEquals(first.getJsonArray("deliveries").getJsonObject(0).getString("id"), d.getString("id"));
+    assertEquals("sent", d.getString("status"));
+    assertEquals(1, HOOK.containing(first.getString("id")).size());
+  }
+
+  @Test
   void optOutsCancelDeliveriesAndTheProviderIsNeverCalled() {
     String u = user("optout");
     subscriber(u, new JsonObject().put("email", u + "@example.com").put("phone", "+15553330201")
