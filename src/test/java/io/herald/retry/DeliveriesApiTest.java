@@ -15,7 +15,11 @@ import io.herald.delivery.Dispatch;
 import io.herald.store.DeliveryAdminStore;
 import io.herald.store.DeliveryView;
 import io.herald.store.Notification;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -574,12 +578,13 @@ class DeliveriesApiTest {
       d.destination = "=HYPERLINK(\"http://evil.example\",\"click\")";
       d.lastError = "550 mailbox \"a,b\" unavailable\r\nsecond line";
       d.lastErrorClass = "permanent";
+      d.reason = "only a\nline feed";
       d.lastHttpStatus = 550;
       d.attempts = 4;
       d.maxAttempts = 4;
       d.updatedAt = DeliverySeed.now().minusMinutes(1);
     });
-    List<String> starts = List.of("+1 555", "-2+3", "@SUM(A1)", "\tTAB", "\rCR");
+    List<String> starts = List.of("+1 555", "-2+3", "@SUM(\"A1\")", "\tTAB", "\rCR");
     List<DeliverySeed.D> formulas = new ArrayList<>();
     for (String s : starts) {
       formulas.add(seed.delivery(d -> {
@@ -603,7 +608,7 @@ class DeliveriesApiTest {
     assertEquals(List.of(tricky.id.toString(), tricky.notificationId.toString(), TestGateway.await(gw.sql()
             .preparedQuery("SELECT recipient FROM notifications WHERE id = $1").execute(io.vertx.sqlclient.Tuple.of(tricky.notificationId)))
             .iterator().next().getString(0),
-        "email", "'=HYPERLINK(\"http://evil.example\",\"click\")", "dead", "", "4", "4", "permanent", "550",
+        "email", "'=HYPERLINK(\"http://evil.example\",\"click\")", "dead", "only a\nline feed", "4", "4", "permanent", "550",
         "550 mailbox \"a,b\" unavailable\r\nsecond line", Notification.iso(stored.getOffsetDateTime("created_at")),
         Notification.iso(tricky.updatedAt)), row);
     // the formula cell travels quoted because of its quotes and comma
@@ -651,6 +656,65 @@ class DeliveriesApiTest {
     assertEquals(total + 1, records.size());
     Set<String> exported = records.stream().skip(1).map(rec -> rec.get(0)).collect(Collectors.toSet());
     assertEquals(expected, exported, "every row exactly once");
+  }
+
+  @Test
+  void exportToASlowClientWaitsForItAndStillSendsEveryRow() {
+    // GIVEN about 11 MB of dead rows: far more than the socket buffers between server and client hold
+    List<UUID> notifications = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      notifications.addAll(seed.notifications(1000));
+    }
+    TestGateway.await(gw.sql().preparedQuery("INSERT INTO deliveries (id, notification_id, channel, destination, status, priority, "
+            + "attempts, max_attempts, next_attempt_at, last_error, created_at, updated_at) SELECT gen_random_uuid(), n, 'email', "
+            + "'user@example.com', 'dead', 2, 3, 3, now(), repeat('x', 1000), now(), now() - random() * interval '1 hour' "
+            + "FROM unnest($1::uuid[]) n")
+        .execute(io.vertx.sqlclient.Tuple.of(notifications.toArray(new UUID[0]))));
+
+    // WHEN the client stops reading for two seconds (a plain socket with a small receive buffer: the
+    // kernel cannot soak up what it does not read), the rows change meanwhile, then it reads the rest
+    NetClient client = gw.client.createNetClient(new NetClientOptions().setReceiveBufferSize(16 * 1024));
+    Buffer raw = Buffer.buffer();
+    Future<Buffer> download = client.connect(gw.port, "127.0.0.1").compose(socket -> {
+      Promise<Buffer> done = Promise.promise();
+      socket.pause();
+      socket.handler(raw::appendBuffer);
+      socket.exceptionHandler(done::tryFail);
+      socket.endHandler(v -> done.tryComplete(raw));
+      socket.write("GET /v1/deliveries/export.csv?status=dead HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ADMIN_KEY
+          + "\r\nConnection: close\r\n\r\n");
+      gw.client.setTimer(1500, t -> gw.sql().query("UPDATE deliveries SET last_error = 'read after the pause'").execute()
+          .onComplete(updated -> socket.resume()));
+      return done.future();
+    });
+    // THEN the export waits for the client, resumes when it reads, and holds every row once
+    List<List<String>> records = parseCsv(dechunk(TestGateway.await(download)));
+    assertEquals(10_001, records.size());
+    assertEquals(10_000, records.stream().skip(1).map(r -> r.get(0)).distinct().count());
+    // the export did not read ahead of its client: later pages were read after the pause
+    long readLate = records.stream().skip(1).filter(r -> r.get(11).equals("read after the pause")).count();
+    assertTrue(readLate > 0 && readLate < 10_000, readLate + " of 10000 rows read after the pause");
+    TestGateway.await(client.close());
+  }
+
+  /** The body of a raw HTTP/1.1 response with chunked transfer encoding. */
+  static String dechunk(Buffer response) {
+    String text = response.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = text.indexOf("\r\n\r\n");
+    assertTrue(text.startsWith("HTTP/1.1 200") && text.substring(0, at).toLowerCase().contains("transfer-encoding: chunked"),
+        text.substring(0, Math.min(at, 500)));
+    at += 4;
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    while (true) {
+      int eol = text.indexOf("\r\n", at);
+      int size = Integer.parseInt(text.substring(at, eol).trim(), 16);
+      if (size == 0) {
+        break;
+      }
+      body.write(response.getBytes(eol + 2, eol + 2 + size), 0, size);
+      at = eol + 2 + size + 2;
+    }
+    return body.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test
