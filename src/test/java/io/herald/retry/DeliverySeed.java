@@ -109,10 +109,10 @@ public final class DeliverySeed {
             .addValue(errorClass).addValue(error).addValue(httpStatus)));
   }
 
-  /** The stored row of a delivery. */
+  /** The stored row of a delivery, plus {@code wait_seconds}: how long until it is due. */
   public Row row(UUID id) {
-    var rows = TestGateway.await(gw.sql().preparedQuery("SELECT *, extract(epoch FROM next_attempt_at - now())::float8 AS wait_seconds FROM deliveries WHERE id = $1")
-        .execute(Tuple.of(id)));
+    var rows = TestGateway.await(gw.sql().preparedQuery("SELECT *, extract(epoch FROM next_attempt_at - now())::float8 AS wait_seconds "
+        + "FROM deliveries WHERE id = $1").execute(Tuple.of(id)));
     if (rows.size() != 1) {
       throw new AssertionError("no delivery " + id);
     }
