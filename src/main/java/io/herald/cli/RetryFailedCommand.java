@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * has no event bus to the gateway, so the rows become pending and due now, and the running
  * gateway's retry scanner sends them on its next scan.
  */
-@Command(name = "retry-failed", description = {"Re-queue failed (and dead) deliveries; the running gateway's retry scanner "
+@Command(name = "retry-failed", mixinStandardHelpOptions = true, description = {"Re-queue failed (and dead) deliveries; the running gateway's retry scanner "
     + "sends them on its next scan.", "Exit codes: 0 done, 1 database error, 2 bad option or configuration."})
 final class RetryFailedCommand implements Callable<Integer> {
   static final int DEFAULT_LIMIT = 1000;

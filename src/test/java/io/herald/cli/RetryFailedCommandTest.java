@@ -181,6 +181,9 @@ class RetryFailedCommandTest {
     }
     assertEquals(2, retryFailed("--limit", "many").code(), "picocli refuses a non-number");
     assertEquals(2, retryFailed("--bogus").code());
+    Run help = run("retry-failed", "--help");
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().contains("--max-retries"), help.out());
     assertEquals("failed", seed.status(failed.id));
   }
 
