@@ -6,10 +6,10 @@ import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar herald.jar [serve|migrate|token|bench] ...}; with no command, serves. */
+/** {@code java -jar herald.jar [serve|migrate|retry-failed|token|bench] ...}; with no command, serves. */
 @Command(name = "herald", mixinStandardHelpOptions = true, version = "Herald 0.1.0",
     description = "Notification gateway: ingest over HTTP, persist in PostgreSQL, push over WebSocket and SockJS.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, TokenCommand.class, BenchCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, RetryFailedCommand.class, TokenCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
   private static final List<String> TOP_LEVEL_FLAGS = List.of("-h", "--help", "-V", "--version");
 
