@@ -7,6 +7,7 @@ import io.herald.fanout.PushMessage;
 import io.herald.push.Frames;
 import io.herald.config.HeraldConfig;
 import io.herald.delivery.Dispatch;
+import io.herald.store.DeliveryAdminStore;
 import io.herald.store.DeliveryPlan;
 import io.herald.store.DeliveryRef;
 import io.herald.store.DeliveryStore;
@@ -45,6 +46,7 @@ public final class IngestApi {
   private final Fanout fanout;
   private final List<String> enabledChannels;
   private final IngestBatcher batcher;
+  private final DeliveryAdminStore admin;
 
   public IngestApi(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer, DeliveryStore deliveries,
                    Fanout fanout, int transactionsInFlight) {
@@ -55,6 +57,7 @@ public final class IngestApi {
     this.fanout = fanout;
     this.enabledChannels = config.enabledChannels();
     this.batcher = new IngestBatcher(writer, transactionsInFlight);
+    this.admin = new DeliveryAdminStore(store.pool(), java.time.Duration.ofSeconds(config.retry().pendingGraceSeconds()));
   }
 
   public void mount(Router router) {
@@ -166,8 +169,10 @@ public final class IngestApi {
         HttpErrors.send(ctx.response(), HeraldException.notFound("no notification " + id));
         return;
       }
-      JsonObject json = n.toJson().put("channels", new JsonArray(n.channels())).put("deliveries", new JsonArray());
-      ctx.response().putHeader("Content-Type", "application/json").end(json.encode());
+      admin.forNotification(id).onSuccess(deliveries -> {
+        JsonObject json = n.toJson().put("channels", new JsonArray(n.channels())).put("deliveries", deliveries);
+        ctx.response().putHeader("Content-Type", "application/json").end(json.encode());
+      }).onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
 

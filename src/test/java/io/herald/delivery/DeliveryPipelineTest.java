@@ -167,6 +167,15 @@ class DeliveryPipelineTest {
       assertEquals(1, tries.size());
       assertEquals("sent", tries.get(0).getString("outcome"));
     }
+    // operators see every delivery with its attempts on the notification
+    JsonObject shown = gw.get("/v1/notifications/" + id, TestGateway.ADMIN_KEY).bodyAsJsonObject();
+    assertEquals(4, shown.getJsonArray("deliveries").size(), shown.encode());
+    for (Object d : shown.getJsonArray("deliveries")) {
+      JsonObject delivery = (JsonObject) d;
+      assertEquals("sent", delivery.getString("status"), delivery.encode());
+      assertEquals(1, delivery.getInteger("attempts"));
+      assertEquals("sent", delivery.getJsonArray("attemptLog").getJsonObject(0).getString("outcome"));
+    }
     // SMS: Twilio's form with basic auth; WhatsApp: the same with whatsapp: prefixes
     StandIn.Request sms = TWILIO.requests.stream().filter(r -> form(r.body(), "To").equals("+15551230201")).findFirst().orElseThrow();
     assertEquals("/2010-04-01/Accounts/AC1/Messages.json", sms.path());
