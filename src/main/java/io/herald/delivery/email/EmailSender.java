@@ -50,7 +50,7 @@ public final class EmailSender implements Sender {
         // a server that stops answering mid-dialogue would otherwise hold a pooled connection for ever
         // a little longer than the send timeout, so a hung send fails as a timeout first; the idle
         // timeout then drops the hung connection from the pool
-        .setIdleTimeout(timeoutMillis + 1000)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis + 1000))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     if (smtp.username() != null) {
       // with credentials configured, sending without logging in would be a silent misconfiguration
