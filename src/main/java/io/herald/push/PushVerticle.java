@@ -95,7 +95,10 @@ public final class PushVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
         .setMaxWebSocketFrameSize(cfg.maxFrameBytes()).setMaxWebSocketMessageSize(cfg.maxFrameBytes())
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        // HTTP/1.1 only: a client offering "Upgrade: h2c" (the JDK's HttpClient does) must get a
+        // plain answer; the h2c upgrade path fails on the Netty that the BOM brings with it
+        .setHttp2ClearTextEnabled(false);
     server = vertx.createHttpServer(options).requestHandler(router);
     MessageConsumer<PushMessage> consumer = vertx.eventBus().localConsumer(Addresses.PUSH_LOCAL, msg -> deliver(msg.body()));
     vertx.setPeriodic(cfg.pingIntervalSeconds() * 1000L, id -> {
