@@ -44,9 +44,11 @@ public final class HttpProviderSender implements Sender {
 
   @Override
   public Future<String> send(DeliveryJob job) {
-    String to = job.destination() == null ? "" : job.destination().trim();
-    if (to.isEmpty()) {
-      return Future.failedFuture(new InvalidDestinationException("no phone number to send to"));
+    String to;
+    try {
+      to = InvalidDestinationException.phone(job);
+    } catch (InvalidDestinationException e) {
+      return Future.failedFuture(e);
     }
     Notification n = job.notification();
     Map<String, String> values = new HashMap<>();
