@@ -22,6 +22,8 @@ public record HeraldConfig(
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
   public static final Set<String> SCOPES = Set.of("ingest", "broadcast", "admin");
   public static final Set<String> JWT_ALGORITHMS = Set.of("HS256", "RS256", "ES256");
+  /** A lease must outlast the longest send it covers by this much (claiming and recording take time too). */
+  public static final int LEASE_MARGIN_SECONDS = 2;
 
   /** HTTP listener; {@code instances} 0 means one per core. */
   public record Http(String host, int port, long maxBodyBytes, int instances, int shutdownTimeoutSeconds) {
@@ -170,7 +172,17 @@ public record HeraldConfig(
       }
     }
     Retry retry = retry(r);
-    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels(r, retry), retry, c);
+    Map<String, Channel> channels = channels(r, retry);
+    for (Channel ch : channels.values()) {
+      int timeout = ch.email() != null ? ch.email().timeoutSeconds() : ch.provider() != null ? ch.provider().timeoutSeconds()
+          : ch.webhook().timeoutSeconds();
+      if (ch.enabled() && retry.leaseSeconds() < timeout + LEASE_MARGIN_SECONDS) {
+        throw new ConfigException("retry.leaseSeconds", "must be at least channels." + ch.name() + ".timeoutSeconds + "
+            + LEASE_MARGIN_SECONDS + " (" + (timeout + LEASE_MARGIN_SECONDS) + "), got " + retry.leaseSeconds()
+            + ": a send still running when its lease ends would be started again by another worker");
+      }
+    }
+    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels, retry, c);
   }
 
   private static Auth auth(Reader r) {

@@ -4,6 +4,7 @@ import io.herald.Addresses;
 import io.herald.config.HeraldConfig;
 import io.herald.retry.Backoff;
 import io.herald.store.DeliveryStore;
+import io.herald.store.NotificationWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -38,6 +39,8 @@ public final class DeliveryVerticle extends VerticleBase {
   static final int QUEUE_LIMIT = 20_000;
   static final int CLAIM_BATCH = 500;
   static final int FINISH_BATCH = 1000;
+  /** Outcomes not yet written beyond which no more is claimed (the database is slow or away). */
+  static final int MAX_UNWRITTEN = 10_000;
 
   private final HeraldConfig.Channel channel;
   private final HeraldConfig.Retry retry;
@@ -63,6 +66,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private long dropped;
   private long lastDropLog;
   private boolean storeFailing;
+  /** How many outcomes are still to be written one at a time after a batch was refused. */
+  private int isolate;
 
   public DeliveryVerticle(HeraldConfig.Channel channel, HeraldConfig.Retry retry, DeliveryStore store, String node,
                           Function<Vertx, Sender> senders, Clock clock, int drainSeconds) {
@@ -125,7 +130,7 @@ public final class DeliveryVerticle extends VerticleBase {
 
   /** Claims as many waiting deliveries as there are free slots (and tokens), one claim at a time. */
   private void pump() {
-    if (claiming || stopping || waiting.isEmpty()) {
+    if (claiming || stopping || waiting.isEmpty() || finished.size() >= MAX_UNWRITTEN) {
       return;
     }
     int wanted = Math.min(Math.min(channel.concurrency() - sending, waiting.size()), CLAIM_BATCH);
@@ -145,33 +150,45 @@ public final class DeliveryVerticle extends VerticleBase {
       claiming = false;
       if (result.failed()) {
         // the rows stay pending in the database; the scanner re-dispatches them after the grace period
+        giveBack(n);
         storeTrouble("claiming", result.cause());
+        checkIdle();
         return;
       }
       storeBack();
-      for (DeliveryJob job : result.result()) {
-        send(job);
+      List<DeliveryJob> jobs = result.result();
+      giveBack(n - jobs.size()); // dispatches that won nothing (duplicates, stale) start no send
+      sending += jobs.size(); // every slot taken before any send can complete and pump again
+      try {
+        for (DeliveryJob job : jobs) {
+          send(job);
+        }
+      } finally {
+        pump();
+        checkIdle();
       }
-      pump();
     });
   }
 
+  /** Sends one claimed job; its slot was taken by the claim and is given back when the call ends. */
   private void send(DeliveryJob job) {
-    sending++;
     long started = System.nanoTime();
     Future<String> call;
     try {
       call = sender.send(job);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       call = Future.failedFuture(e);
     }
     call.onComplete(result -> {
       sending--;
-      int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
-      finished.add(result.succeeded() ? sent(job, result.result(), ms) : failed(job, result.cause(), ms));
-      flush();
-      pump();
-      checkIdle();
+      try {
+        int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
+        finished.add(result.succeeded() ? sent(job, result.result(), ms) : failed(job, result.cause(), ms));
+      } finally {
+        flush();
+        pump();
+        checkIdle();
+      }
     });
   }
 
@@ -180,7 +197,9 @@ public final class DeliveryVerticle extends VerticleBase {
       log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
           .log("{} delivery sent (attempt {}, {} ms)", channel.name(), job.attempt(), ms);
     }
-    return new DeliveryStore.Finish(job.id(), job.attempt(), "sent", null, null, null, null, providerId, ms);
+    // the provider's id is its text: kept to one clean line so it can never fail the batch it is written in
+    String id = providerId == null ? null : ErrorClassifier.oneLine(providerId, 200);
+    return new DeliveryStore.Finish(job.id(), job.attempt(), "sent", null, null, null, null, id == null || id.isEmpty() ? null : id, ms);
   }
 
   private DeliveryStore.Finish failed(DeliveryJob job, Throwable cause, int ms) {
@@ -205,18 +224,35 @@ public final class DeliveryVerticle extends VerticleBase {
     if (finishing || finished.isEmpty()) {
       return;
     }
-    List<DeliveryStore.Finish> batch = new ArrayList<>(finished.subList(0, Math.min(finished.size(), FINISH_BATCH)));
+    int size = isolate > 0 ? 1 : Math.min(finished.size(), FINISH_BATCH);
+    if (isolate > 0) {
+      isolate--;
+    }
+    List<DeliveryStore.Finish> batch = new ArrayList<>(finished.subList(0, size));
     finished.subList(0, batch.size()).clear();
     finishing = true;
     store.finish(batch).onComplete(result -> {
       finishing = false;
-      if (result.failed()) {
+      boolean refused = result.failed() && NotificationWriter.isDataError(result.cause());
+      if (refused && batch.size() > 1) {
+        // one outcome the database refuses must not hold up the others: write them one by one
+        finished.addAll(0, batch);
+        isolate = Math.max(isolate, batch.size());
+        flush();
+        return;
+      }
+      if (refused) {
+        // written alone and still refused: dropped; the row's lease runs out and the scanner retries it
+        log.atError().addKeyValue("delivery_id", batch.get(0).id()).log("{} worker: outcome of attempt {} refused by the database, "
+            + "dropped: {}", channel.name(), batch.get(0).attempt(), result.cause().getMessage());
+      } else if (result.failed()) {
         finished.addAll(0, batch);
         storeTrouble("recording outcomes", result.cause());
         return;
       }
       storeBack();
       flush();
+      pump();
       checkIdle();
     });
   }
@@ -246,13 +282,20 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private void checkIdle() {
-    if (idle != null && sending == 0 && finished.isEmpty() && !finishing) {
+    if (idle != null && sending == 0 && !claiming && finished.isEmpty() && !finishing) {
       idle.tryComplete();
     }
   }
 
   private double burst() {
     return Math.max(1, Math.min(channel.ratePerSecond(), channel.concurrency()));
+  }
+
+  /** Returns tokens taken for sends that did not start. */
+  private void giveBack(int unused) {
+    if (channel.ratePerSecond() > 0 && unused > 0) {
+      tokens = Math.min(burst(), tokens + unused);
+    }
   }
 
   /** How many of {@code wanted} sends may start now under {@code ratePerSecond}; sets a timer when none may. */

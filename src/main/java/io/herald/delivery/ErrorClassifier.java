@@ -144,7 +144,7 @@ public final class ErrorClassifier {
   }
 
   /** {@code text} on one line (control characters become spaces, runs of spaces one), at most {@code max} characters. */
-  static String oneLine(String text, int max) {
+  public static String oneLine(String text, int max) {
     if (text == null) {
       return "";
     }

@@ -46,10 +46,10 @@ public final class RetryScan {
   }
 
   private Future<Result> abandoned(Result so) {
-    return store.reclaimAbandoned(BATCH, retry.pendingGraceSeconds()).compose(rows -> {
-      dispatch(rows);
-      Result s = so.plus(new Result(0, rows.size(), 0));
-      return rows.size() == BATCH ? abandoned(s) : Future.succeededFuture(s);
+    return store.reclaimAbandoned(BATCH, retry.pendingGraceSeconds()).compose(taken -> {
+      dispatch(taken.dispatches());
+      Result s = so.plus(new Result(0, taken.rows(), 0));
+      return taken.rows() == BATCH ? abandoned(s) : Future.succeededFuture(s);
     });
   }
 

@@ -30,7 +30,8 @@ public final class DeliveryStore {
    */
   private static final String CLAIM = "WITH want AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS t(id, attempts)), "
       + "pick AS (SELECT d.id FROM deliveries d JOIN want w ON d.id = w.id AND d.attempts = w.attempts "
-      + "WHERE d.status IN ('pending', 'failed') AND (d.expires_at IS NULL OR d.expires_at > now()) "
+      + "WHERE (d.status = 'pending' OR d.status = 'failed' AND d.next_attempt_at <= now()) "
+      + "AND (d.expires_at IS NULL OR d.expires_at > now()) "
       + "ORDER BY d.id FOR UPDATE OF d SKIP LOCKED), "
       + "c AS (UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, lease_until = now() + $3 * interval '1 second', "
       + "lease_owner = $4, updated_at = now() FROM pick WHERE d.id = pick.id "
@@ -42,8 +43,9 @@ public final class DeliveryStore {
 
   /**
    * Records outcomes. The delivery row changes only while it is still on the attempt that is
-   * reporting (a worker whose lease was taken over cannot overwrite the newer attempt); the
-   * attempt's own row always gets its outcome.
+   * reporting and sending (a worker whose lease was taken over cannot overwrite the newer
+   * attempt, nor an operator's retry); a late success still lands on a row taken back but not yet
+   * claimed again, which saves a duplicate send. The attempt's own row always gets its outcome.
    */
   private static final String FINISH = "WITH f AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], "
       + "$5::text[], $6::text[], $7::int[], $8::text[], $9::int[]) "
@@ -54,7 +56,8 @@ public final class DeliveryStore {
       + "last_http_status = coalesce(f.http_status, deliveries.last_http_status), "
       + "provider_message_id = coalesce(f.provider_id, deliveries.provider_message_id), "
       + "sent_at = CASE WHEN f.status = 'sent' THEN now() ELSE deliveries.sent_at END, updated_at = now() "
-      + "FROM f WHERE deliveries.id = f.id AND deliveries.attempts = f.attempt AND deliveries.status IN ('sending', 'pending') "
+      + "FROM f WHERE deliveries.id = f.id AND deliveries.attempts = f.attempt "
+      + "AND (deliveries.status = 'sending' OR deliveries.status = 'pending' AND f.status = 'sent') "
       + "RETURNING deliveries.id), "
       + "a AS (UPDATE delivery_attempts SET outcome = f.status, duration_ms = f.duration_ms, error_class = f.error_class, "
       + "error = f.error, http_status = f.http_status FROM f "
@@ -138,8 +141,13 @@ public final class DeliveryStore {
    * the last attempt allowed), the abandoned attempt marked {@code lease_expired}. Answers the
    * rows to dispatch.
    */
-  public Future<List<Dispatch>> reclaimAbandoned(int limit, int graceSeconds) {
-    return pool.preparedQuery(ABANDONED).execute(Tuple.of(limit, graceSeconds)).map(DeliveryStore::pendingDispatches);
+  public Future<Reclaimed> reclaimAbandoned(int limit, int graceSeconds) {
+    return pool.preparedQuery(ABANDONED).execute(Tuple.of(limit, graceSeconds))
+        .map(rows -> new Reclaimed(rows.size(), pendingDispatches(rows)));
+  }
+
+  /** Abandoned sends taken back: how many rows, and those to dispatch again (the rest went dead). */
+  public record Reclaimed(int rows, List<Dispatch> dispatches) {
   }
 
   /** Re-queues up to {@code limit} due deliveries of one priority (0 critical .. 3 low); answers them. */

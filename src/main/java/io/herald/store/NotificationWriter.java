@@ -366,7 +366,7 @@ public final class NotificationWriter {
   }
 
   /** Postgres data errors (class 22) and constraint violations (class 23) point at a request, not at the database. */
-  static boolean isDataError(Throwable err) {
+  public static boolean isDataError(Throwable err) {
     return err instanceof PgException pg && pg.getSqlState() != null
         && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
   }

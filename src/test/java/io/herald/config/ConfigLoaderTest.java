@@ -219,6 +219,8 @@ class ConfigLoaderTest {
     refusedFile("{\"channels\": {\"email\": {\"concurrency\": 0}}}", "channels.email.concurrency");
     refusedFile("{\"channels\": {\"sms\": {\"retry\": {\"maxAttempts\": 3, \"jitter\": 1}}}}", "channels.sms.retry.jitter");
     refusedFile("{\"channels\": {\"sms\": {\"retry\": {\"backoff\": [\"soon\"]}}}}", "channels.sms.retry.backoff");
+    // a lease shorter than a send would let a second worker start the same attempt
+    refusedFile("{\"retry\": {\"leaseSeconds\": 20}, \"channels\": {\"email\": {\"enabled\": true}}}", "retry.leaseSeconds");
   }
 
   @Test

@@ -46,8 +46,8 @@ class CrashRecoveryIT {
                 .put("scopes", new JsonArray().add("ingest"))))
             .put("jwt", new JsonObject().put("secret", TestGateway.JWT_SECRET)))
         .put("channels", new JsonObject().put("webhook", new JsonObject().put("enabled", true).put("url", hook.url() + "/in")
-            .put("secret", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bx").put("timeoutSeconds", 30)))
-        .put("retry", new JsonObject().put("scanIntervalSeconds", 1).put("leaseSeconds", 3).put("pendingGraceSeconds", 1));
+            .put("secret", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bx").put("timeoutSeconds", 2)))
+        .put("retry", new JsonObject().put("scanIntervalSeconds", 1).put("leaseSeconds", 4).put("pendingGraceSeconds", 1));
     Path log = dir.resolve("out.log");
     Process process = JarProcess.start(dir, conf, log);
     try {

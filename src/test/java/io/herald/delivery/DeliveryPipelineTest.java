@@ -89,7 +89,7 @@ class DeliveryPipelineTest {
         .put("concurrency", 2);
     return new JsonObject()
         .put("channels", new JsonObject()
-            .put("email", new JsonObject().put("enabled", true).put("from", "Herald <herald@test.example>")
+            .put("email", new JsonObject().put("enabled", true).put("from", "Herald <herald@test.example>").put("timeoutSeconds", 5)
                 .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", SMTP.getSmtp().getPort())))
             .put("sms", twilio)
             .put("whatsapp", twilio.copy())

@@ -38,7 +38,7 @@ class RetryScannerTest {
   @RegisterExtension
   static final PerClassGateway GATEWAY = new PerClassGateway(new JsonObject()
       .put("channels", new JsonObject().put("webhook", new JsonObject().put("enabled", true).put("url", HOOK.url() + "/in")
-          .put("secret", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bx")))
+          .put("secret", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bx").put("timeoutSeconds", 2)))
       .put("retry", new JsonObject().put("scanIntervalSeconds", 3600).put("pendingGraceSeconds", 30).put("leaseSeconds", 5)
           .put("backoff", new JsonArray().add("1s"))), g -> gw = g);
 
