@@ -6,6 +6,7 @@
 #   bench/run-all.sh                      # everything, full scale (takes ~6 minutes)
 #   ONLY="connections e2e" bench/run-all.sh
 #   OUT=/tmp/results.txt INGEST_DURATION=10s bench/run-all.sh
+#   ONLY="delivery-webhook delivery-sms delivery-email delivery-latency scan" bench/run-all.sh   # the delivery set
 #
 # Run it on a quiet machine: the figures mean nothing while other work competes for the cores.
 # Every knob below can be set from the environment.
@@ -39,6 +40,21 @@ FANOUT_WARMUP=${FANOUT_WARMUP:-15s}
 E2E_RATE=${E2E_RATE:-500}
 E2E_USERS=${E2E_USERS:-50}
 E2E_DURATION=${E2E_DURATION:-30s}
+# delivery: the bench runs a stand-in provider on PROVIDER_PORT; each scenario's gateway has that channel pointed at it
+PROVIDER_PORT=${PROVIDER_PORT:-18091}
+DELIVERY_COUNT=${DELIVERY_COUNT:-50000}
+DELIVERY_WARMUP_COUNT=${DELIVERY_WARMUP_COUNT:-30000}
+DELIVERY_BATCH=${DELIVERY_BATCH:-100}
+DELIVERY_CONCURRENCY=${DELIVERY_CONCURRENCY:-8}
+DELIVERY_GRACE=${DELIVERY_GRACE:-40s}
+DELIVERY_RATE=${DELIVERY_RATE:-500}
+DELIVERY_DURATION=${DELIVERY_DURATION:-30s}
+DELIVERY_LATENCY_WARMUP=${DELIVERY_LATENCY_WARMUP:-20s}
+# channels.X.concurrency of the gateway under test (conf/herald.json: 64 for HTTP channels, 16 for e-mail); empty keeps the default
+WEBHOOK_CONCURRENCY=${WEBHOOK_CONCURRENCY:-}
+SMS_CONCURRENCY=${SMS_CONCURRENCY:-}
+EMAIL_CONCURRENCY=${EMAIL_CONCURRENCY:-}
+SCAN_COUNT=${SCAN_COUNT:-100000}
 
 WORK=$(mktemp -d /tmp/herald-bench.XXXXXX)
 URL="http://127.0.0.1:$PORT"
@@ -65,7 +81,33 @@ sed -e "s/\"port\": 8080/\"port\": $PORT/" -e "s/\"schema\": \"herald\"/\"schema
 grep -q "\"port\": $PORT" "$WORK/herald-bench.json" && grep -q "\"schema\": \"$SCHEMA\"" "$WORK/herald-bench.json" \
   || { say "could not write the gateway config from conf/herald.json"; exit 1; }
 
+# Writes a gateway config with one external channel enabled and pointed at the bench's stand-in
+# provider on 127.0.0.1:PROVIDER_PORT (webhook: a fresh whsec_ secret; sms/whatsapp: Twilio API;
+# email: plain SMTP), with channels.X.concurrency set when $3 is not empty. Prints its path.
+channel_config() {
+  local channel=$1 file="$WORK/herald-$1.json"
+  python3 - "$WORK/herald-bench.json" "$file" "$channel" "$PROVIDER_PORT" "${2:-}" <<'PY'
+import base64, json, os, sys
+src, dst, channel, port, concurrency = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+config = json.load(open(src))
+ch = config["channels"][channel]
+ch["enabled"] = True
+if channel == "webhook":
+    ch.update(url=f"http://127.0.0.1:{port}/hook", secret="whsec_" + base64.b64encode(os.urandom(32)).decode())
+elif channel in ("sms", "whatsapp"):
+    ch.update({"provider": "twilio", "baseUrl": f"http://127.0.0.1:{port}", "accountSid": "ACbench", "authToken": "bench-token",
+               "from": "+15550000000"})
+else:
+    ch["smtp"].update(host="127.0.0.1", port=port, ssl=False, starttls="DISABLED", username=None, password=None)
+if concurrency:
+    ch["concurrency"] = int(concurrency)
+json.dump(config, open(dst, "w"), indent=2)
+PY
+  echo "$file"
+}
+
 start_gateway() {
+  local config=${1:-$WORK/herald-bench.json}
   # every scenario starts from an empty schema, after a checkpoint and a short rest, so one
   # scenario's leftovers (big tables, autovacuum, dirty buffers) do not weigh on the next
   psql -q -h "$PG_HOST" -U "$PG_USER" -c "drop schema if exists $SCHEMA cascade" > /dev/null 2>&1 || true
@@ -73,7 +115,7 @@ start_gateway() {
   sleep "${REST_SECONDS:-5}"
   say "starting a gateway on port $PORT (schema $SCHEMA)"
   # shellcheck disable=SC2086
-  java $GATEWAY_OPTS -jar "$WORK/herald.jar" --conf "$WORK/herald-bench.json" >> "$WORK/gateway.log" 2>&1 &
+  java $GATEWAY_OPTS -jar "$WORK/herald.jar" --conf "$config" >> "$WORK/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   for _ in $(seq 120); do
     if curl -fs "$URL/health/ready" > /dev/null 2>&1; then
@@ -214,8 +256,49 @@ for scenario in $ONLY; do
         2> "$WORK/e2e.err" | record || say "e2e failed; see $WORK/e2e.err"
       stop_gateway
       ;;
+    delivery-webhook|delivery-sms|delivery-email)
+      channel=${scenario#delivery-}
+      case "$channel" in
+        webhook) concurrency=$WEBHOOK_CONCURRENCY ;;
+        sms) concurrency=$SMS_CONCURRENCY ;;
+        email) concurrency=$EMAIL_CONCURRENCY ;;
+      esac
+      start_gateway "$(channel_config "$channel" "$concurrency")"
+      say "$scenario: $DELIVERY_COUNT deliveries, $DELIVERY_BATCH recipients per request, $DELIVERY_CONCURRENCY requests in flight"
+      echo "# $scenario: channels.$channel.concurrency ${concurrency:-default}" | record
+      # an unmeasured first pass on the same gateway, as wrk's warm-up: a fresh JVM sharing 2 cores takes
+      # tens of seconds to compile the delivery path, and the measured pass should not be that ramp
+      bench delivery --key "$KEY" --channel "$channel" --mode throughput --provider-port "$PROVIDER_PORT" --count "$DELIVERY_WARMUP_COUNT" \
+        --batch "$DELIVERY_BATCH" --concurrency "$DELIVERY_CONCURRENCY" --grace "$DELIVERY_GRACE" > "$WORK/$scenario-warmup.out" 2>&1 \
+        || say "$scenario warm-up failed; see $WORK/$scenario-warmup.out"
+      bench delivery --key "$KEY" --channel "$channel" --mode throughput --provider-port "$PROVIDER_PORT" --count "$DELIVERY_COUNT" \
+        --batch "$DELIVERY_BATCH" --concurrency "$DELIVERY_CONCURRENCY" --grace "$DELIVERY_GRACE" \
+        2> "$WORK/$scenario.err" | record || say "$scenario failed; see $WORK/$scenario.err"
+      stop_gateway
+      ;;
+    delivery-latency)
+      for channel in webhook sms; do
+        [ "$channel" = webhook ] && concurrency=$WEBHOOK_CONCURRENCY || concurrency=$SMS_CONCURRENCY
+        start_gateway "$(channel_config "$channel" "$concurrency")"
+        say "delivery-latency: $channel at $DELIVERY_RATE/s for $DELIVERY_DURATION"
+        bench delivery --key "$KEY" --channel "$channel" --mode latency --provider-port "$PROVIDER_PORT" --rate "$DELIVERY_RATE" \
+          --duration "$DELIVERY_DURATION" --warmup "$DELIVERY_LATENCY_WARMUP" 2> "$WORK/delivery-latency-$channel.err" | record \
+          || say "delivery-latency ($channel) failed; see $WORK/delivery-latency-$channel.err"
+        stop_gateway
+      done
+      ;;
+    scan)
+      # the scanner alone against PostgreSQL: no gateway (its own scanner would take the rows)
+      psql -q -h "$PG_HOST" -U "$PG_USER" -c "drop schema if exists $SCHEMA cascade" > /dev/null 2>&1 || true
+      psql -q -h "$PG_HOST" -U "$PG_USER" -c "checkpoint" > /dev/null 2>&1 || true
+      sleep "${REST_SECONDS:-5}"
+      say "scan: $SCAN_COUNT due deliveries, one retry-scanner pass"
+      # shellcheck disable=SC2086
+      java $BENCH_OPTS -jar "$WORK/herald.jar" bench scan --conf "$WORK/herald-bench.json" --count "$SCAN_COUNT" \
+        2> "$WORK/scan.err" | record || say "scan failed; see $WORK/scan.err"
+      ;;
     *)
-      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e)"
+      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e delivery-webhook delivery-sms delivery-email delivery-latency scan)"
       exit 2
       ;;
   esac

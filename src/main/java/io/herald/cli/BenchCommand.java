@@ -1,12 +1,15 @@
 package io.herald.cli;
 
 import io.herald.bench.ConnectionsBench;
+import io.herald.bench.DeliveryBench;
 import io.herald.bench.E2eBench;
 import io.herald.bench.FanoutBench;
 import io.herald.bench.IngestBench;
 import io.herald.bench.Runner;
+import io.herald.bench.ScanBench;
 import io.herald.bench.Target;
 import io.herald.config.ConfigException;
+import io.herald.config.HeraldConfig;
 import io.herald.config.Durations;
 import java.time.Duration;
 import java.util.List;
@@ -19,11 +22,12 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code bench}: the load tool, run against a gateway that is already running (see BENCHMARKS.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the load tool against a running gateway (see BENCHMARKS.md).",
-    subcommands = {BenchCommand.Ingest.class, BenchCommand.Connections.class, BenchCommand.Fanout.class, BenchCommand.E2e.class})
+    subcommands = {BenchCommand.Ingest.class, BenchCommand.Connections.class, BenchCommand.Fanout.class, BenchCommand.E2e.class,
+        BenchCommand.Delivery.class, BenchCommand.Scan.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
-    throw new IllegalArgumentException("bench: name a scenario: ingest, connections, fanout or e2e (bench --help)");
+    throw new IllegalArgumentException("bench: name a scenario: ingest, connections, fanout, e2e, delivery or scan (bench --help)");
   }
 
   /** Options every scenario takes. */
@@ -145,6 +149,68 @@ final class BenchCommand implements Runnable {
       }
       E2eBench.Params p = new E2eBench.Params(common.target(), rate, duration, warmup, users, firstUser, sources, prefix, pool, welcomeTimeout);
       return Runner.run(common.eventLoops, loops -> E2eBench.run(loops, p));
+    }
+  }
+
+  @Command(name = "delivery", mixinStandardHelpOptions = true, description = "Deliveries through an external channel to a stand-in provider in this process: "
+      + "deliveries/s (throughput) or ingest-call-to-provider latency (latency). The gateway's channel must point at 127.0.0.1:--provider-port.")
+  static final class Delivery implements Callable<Integer> {
+    @Mixin Common common;
+    @Option(names = "--channel", defaultValue = "webhook", description = "webhook, sms, whatsapp or email (default ${DEFAULT-VALUE})") String channel;
+    @Option(names = "--mode", defaultValue = "throughput", description = "throughput or latency (default ${DEFAULT-VALUE})") String mode;
+    @Option(names = "--provider-port", defaultValue = "18091", description = "port of the stand-in provider (default ${DEFAULT-VALUE})") int providerPort;
+    @Option(names = "--batch", defaultValue = "100", description = "throughput: recipients per request, 1-1000 (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--concurrency", defaultValue = "8", description = "throughput: ingest requests in flight (default ${DEFAULT-VALUE})") int concurrency;
+    @Option(names = "--count", defaultValue = "50000", description = "throughput: deliveries to send (default ${DEFAULT-VALUE})") long count;
+    @Option(names = "--max-backlog", defaultValue = "10000", description = "throughput: pause ingest while this many acknowledged deliveries have not reached the provider; "
+        + "keep it under the worker's queue of 20,000 (default ${DEFAULT-VALUE})") int maxBacklog;
+    @Option(names = "--rate", defaultValue = "500", description = "latency: notifications per second (default ${DEFAULT-VALUE})") int rate;
+    @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class, description = "latency: measured time (default ${DEFAULT-VALUE})") Duration duration;
+    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class, description = "unmeasured lead-in; throughput: per-second samples before it are left out (default ${DEFAULT-VALUE})") Duration warmup;
+    @Option(names = "--grace", defaultValue = "40s", converter = DurationConverter.class, description = "after the last ingest, stop waiting once nothing arrived for this long; longer than the gateway's retry.scanIntervalSeconds, which re-sends dispatches a full worker queue dropped (default ${DEFAULT-VALUE})") Duration grace;
+    @Option(names = "--users", defaultValue = "100000", description = "distinct recipients cycled through (default ${DEFAULT-VALUE})") int users;
+    @Option(names = "--prefix", defaultValue = "bench-d", description = "user id prefix (default ${DEFAULT-VALUE})") String prefix;
+    @Option(names = "--pool", defaultValue = "64", description = "latency: HTTP connections at most (default ${DEFAULT-VALUE})") int pool;
+
+    @Override
+    public Integer call() {
+      if (!List.of("webhook", "sms", "whatsapp", "email").contains(channel)) {
+        throw new IllegalArgumentException("--channel must be webhook, sms, whatsapp or email");
+      }
+      DeliveryBench.Mode m = switch (mode.toLowerCase()) {
+        case "throughput" -> DeliveryBench.Mode.THROUGHPUT;
+        case "latency" -> DeliveryBench.Mode.LATENCY;
+        default -> throw new IllegalArgumentException("--mode must be throughput or latency");
+      };
+      if (batch < 1 || batch > 1000 || concurrency < 1 || count < 1 || rate < 1) {
+        throw new IllegalArgumentException("--batch must be 1-1000; --concurrency, --count and --rate at least 1");
+      }
+      DeliveryBench.Params p = new DeliveryBench.Params(common.target(), channel, m, providerPort, batch, concurrency, count, maxBacklog, rate, duration,
+          warmup, grace, users, prefix, pool);
+      return Runner.run(common.eventLoops, loops -> DeliveryBench.run(loops, p));
+    }
+  }
+
+  @Command(name = "scan", mixinStandardHelpOptions = true, description = "Seed N due failed deliveries and time one retry-scanner pass over them "
+      + "(talks to PostgreSQL from --conf; no gateway needed).")
+  static final class Scan implements Callable<Integer> {
+    @Mixin ConfigOption conf;
+    @Option(names = "--count", defaultValue = "100000", description = "due deliveries to seed (default ${DEFAULT-VALUE})") int count;
+    @Option(names = "--schema", description = "schema to work in (default: postgres.schema of the configuration)") String schema;
+    @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0", description = "bench event loops (default: cores, at least 2)") int eventLoops;
+
+    @Override
+    public Integer call() {
+      if (count < 1) {
+        throw new IllegalArgumentException("--count must be at least 1");
+      }
+      HeraldConfig config = conf.load();
+      HeraldConfig.Postgres pg = config.postgres();
+      if (schema != null) {
+        pg = new HeraldConfig.Postgres(pg.uri(), schema, pg.poolSize());
+      }
+      ScanBench.Params p = new ScanBench.Params(pg, config.retry(), count);
+      return Runner.run(eventLoops, loops -> ScanBench.run(loops, p));
     }
   }
 }
