@@ -34,10 +34,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  /** Connections for the delivery workers and the scanner: a claim and an outcome statement per channel, at most, are in flight. */
+  static final int WORKER_POOL_SIZE = 4;
 
   private final HeraldConfig config;
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool workerPool;
   private final Readiness readiness;
   private final Fanout fanout;
   private final ConnectionLimiter limiter;
@@ -49,6 +52,7 @@ public final class Gateway {
     this.config = config;
     this.vertx = vertx;
     this.pool = Db.pool(vertx, config.postgres());
+    this.workerPool = Db.workerPool(vertx, config.postgres(), WORKER_POOL_SIZE);
     this.readiness = new Readiness(pool);
     this.limiter = new ConnectionLimiter(config.push().maxConnectionsPerUser());
     this.fanout = new LocalFanout(vertx, limiter::connected);
@@ -76,7 +80,7 @@ public final class Gateway {
     int perInstance = 1;
     NotificationStore store = new NotificationStore(pool);
     NotificationWriter writer = new NotificationWriter(pool);
-    DeliveryStore deliveries = new DeliveryStore(pool);
+    DeliveryStore deliveries = new DeliveryStore(workerPool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
         deliveries, new SubscriberStore(pool), fanout, limiter, readiness, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
@@ -163,7 +167,7 @@ public final class Gateway {
    */
   private Future<Void> close(Future<?> before) {
     Promise<Void> done = Promise.promise();
-    before.eventually(fanout::close).eventually(pool::close).onComplete(ignored -> new Thread(() ->
+    before.eventually(fanout::close).eventually(pool::close).eventually(workerPool::close).onComplete(ignored -> new Thread(() ->
         vertx.close().onComplete(result -> done.complete()), "herald-close").start());
     return done.future();
   }
