@@ -7,7 +7,6 @@ import io.herald.delivery.ProviderClient;
 import io.herald.delivery.Sender;
 import io.herald.store.Notification;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -54,20 +53,25 @@ public final class TwilioSender implements Sender {
     } catch (InvalidDestinationException e) {
       return Future.failedFuture(e);
     }
-    MultiMap form = MultiMap.caseInsensitiveMultiMap()
-        .add("To", address(to))
-        .add("From", address(provider.from().trim()))
-        .add("Body", text(job.notification()));
+    // encoded here and sent as one buffer: WebClient's sendForm streams the body through Netty's
+    // form encoder, which measured about 100 ms a request under load (see BENCHMARKS.md)
+    Buffer form = Buffer.buffer("To=" + encode(address(to)) + "&From=" + encode(address(provider.from().trim()))
+        + "&Body=" + encode(text(job.notification())));
     return http.exchange(http.request(HttpMethod.POST, url)
             .basicAuthentication(provider.accountSid(), provider.authToken())
             .putHeader("Accept", "application/json")
-            .sendForm(form))
+            .putHeader("Content-Type", "application/x-www-form-urlencoded")
+            .sendBuffer(form))
         .map(TwilioSender::sid);
   }
 
   @Override
   public Future<Void> close() {
     return http.close();
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   private String address(String number) {
