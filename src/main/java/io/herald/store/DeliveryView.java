@@ -65,24 +65,10 @@ public record DeliveryView(
         .put("sentAt", iso(sentAt));
   }
 
-  /** The delivery inside {@code GET /v1/notifications/{id}}, with its attempts in order. */
+  /** The delivery inside {@code GET /v1/notifications/{id}}: as listed, with its attempts in order. */
   public JsonObject toJson(List<Attempt> log) {
     JsonArray attemptLog = new JsonArray();
     log.forEach(a -> attemptLog.add(a.toJson()));
-    return new JsonObject()
-        .put("id", id.toString())
-        .put("channel", channel)
-        .put("destination", destination)
-        .put("status", status)
-        .put("reason", reason)
-        .put("attempts", attempts)
-        .put("maxAttempts", maxAttempts)
-        .put("nextAttemptAt", iso(waitingUntil()))
-        .put("lastError", lastError)
-        .put("lastErrorClass", lastErrorClass)
-        .put("lastHttpStatus", lastHttpStatus)
-        .put("providerMessageId", providerMessageId)
-        .put("sentAt", iso(sentAt))
-        .put("attemptLog", attemptLog);
+    return toJson().put("attemptLog", attemptLog);
   }
 }

@@ -760,8 +760,10 @@ class DeliveriesApiTest {
     assertEquals(2, deliveries.size());
     JsonObject e = deliveries.stream().map(JsonObject.class::cast).filter(o -> o.getString("channel").equals("email")).findFirst()
         .orElseThrow();
-    assertEquals(Set.of("id", "channel", "destination", "status", "reason", "attempts", "maxAttempts", "nextAttemptAt", "lastError",
-        "lastErrorClass", "lastHttpStatus", "providerMessageId", "sentAt", "attemptLog"), e.fieldNames());
+    // the delivery as listed, plus its attempt log
+    assertEquals(Set.of("id", "notificationId", "recipient", "channel", "destination", "status", "reason", "priority", "attempts",
+        "maxAttempts", "nextAttemptAt", "lastError", "lastErrorClass", "lastHttpStatus", "providerMessageId", "createdAt", "updatedAt",
+        "sentAt", "attemptLog"), e.fieldNames());
     assertEquals(email.id.toString(), e.getString("id"));
     assertEquals("user@example.com", e.getString("destination"));
     assertEquals("failed", e.getString("status"));
