@@ -54,6 +54,8 @@ DELIVERY_LATENCY_WARMUP=${DELIVERY_LATENCY_WARMUP:-20s}
 WEBHOOK_CONCURRENCY=${WEBHOOK_CONCURRENCY:-}
 SMS_CONCURRENCY=${SMS_CONCURRENCY:-}
 EMAIL_CONCURRENCY=${EMAIL_CONCURRENCY:-}
+DRAIN_COUNT=${DRAIN_COUNT:-20000}
+DRAIN_HOLD=${DRAIN_HOLD:-20s}
 SCAN_COUNT=${SCAN_COUNT:-100000}
 
 WORK=$(mktemp -d /tmp/herald-bench.XXXXXX)
@@ -276,6 +278,24 @@ for scenario in $ONLY; do
         2> "$WORK/$scenario.err" | record || say "$scenario failed; see $WORK/$scenario.err"
       stop_gateway
       ;;
+    delivery-drain)
+      # the delivery path alone: DRAIN_COUNT notifications written with sendAt DRAIN_HOLD ahead, then
+      # released together (the worker queue holds 20,000, so keep DRAIN_COUNT at or below that)
+      for channel in webhook sms; do
+        [ "$channel" = webhook ] && concurrency=$WEBHOOK_CONCURRENCY || concurrency=$SMS_CONCURRENCY
+        start_gateway "$(channel_config "$channel" "$concurrency")"
+        bench delivery --key "$KEY" --channel "$channel" --mode throughput --provider-port "$PROVIDER_PORT" --count "$DELIVERY_WARMUP_COUNT" \
+          --batch "$DELIVERY_BATCH" --concurrency "$DELIVERY_CONCURRENCY" --grace "$DELIVERY_GRACE" > "$WORK/drain-$channel-warmup.out" 2>&1 \
+          || say "drain warm-up ($channel) failed; see $WORK/drain-$channel-warmup.out"
+        say "delivery-drain: $channel, $DRAIN_COUNT held for $DRAIN_HOLD then released"
+        echo "# delivery-drain-$channel: channels.$channel.concurrency ${concurrency:-default}" | record
+        bench delivery --key "$KEY" --channel "$channel" --mode throughput --provider-port "$PROVIDER_PORT" --count "$DRAIN_COUNT" \
+          --batch "$DELIVERY_BATCH" --concurrency "$DELIVERY_CONCURRENCY" --grace "$DELIVERY_GRACE" --hold "$DRAIN_HOLD" \
+          --warmup "$DRAIN_HOLD" --max-backlog 100000000 2> "$WORK/drain-$channel.err" | record \
+          || say "delivery-drain ($channel) failed; see $WORK/drain-$channel.err"
+        stop_gateway
+      done
+      ;;
     delivery-latency)
       for channel in webhook sms; do
         [ "$channel" = webhook ] && concurrency=$WEBHOOK_CONCURRENCY || concurrency=$SMS_CONCURRENCY
@@ -298,7 +318,7 @@ for scenario in $ONLY; do
         2> "$WORK/scan.err" | record || say "scan failed; see $WORK/scan.err"
       ;;
     *)
-      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e delivery-webhook delivery-sms delivery-email delivery-latency scan)"
+      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e delivery-webhook delivery-sms delivery-email delivery-drain delivery-latency scan)"
       exit 2
       ;;
   esac

@@ -28,12 +28,14 @@ public final class DeliveryBench {
   public enum Mode { THROUGHPUT, LATENCY }
 
   public record Params(Target target, String channel, Mode mode, int providerPort, int batch, int concurrency, long count, int maxBacklog,
-                       int rate, Duration duration, Duration warmup, Duration grace, int users, String prefix, int pool) {
+                       int rate, Duration duration, Duration warmup, Duration grace, int users, String prefix, int pool,
+                       Duration hold) {
     JsonObject toJson() {
       JsonObject json = new JsonObject().put("url", "http://" + target.host() + ":" + target.port()).put("channel", channel)
           .put("mode", mode.name().toLowerCase()).put("provider_port", providerPort).put("warmup_s", warmup.toMillis() / 1000.0);
       return mode == Mode.THROUGHPUT
           ? json.put("batch", batch).put("concurrency", concurrency).put("count", count).put("max_backlog", maxBacklog)
+              .put("hold_s", hold.toMillis() / 1000.0)
           : json.put("rate", rate).put("duration_s", duration.toMillis() / 1000.0);
     }
   }
@@ -102,6 +104,11 @@ public final class DeliveryBench {
     JsonObject body = new JsonObject().put("title", Marker.title(System.nanoTime(), runId))
         .put("body", "Sent by herald bench to measure delivery.").put("category", "bench").put("level", "info")
         .put("channels", new JsonArray().add(p.channel()));
+    if (!p.hold().isZero()) {
+      // held back by sendAt: everything is written first, then released at once, so the provider
+      // rate measures the delivery path alone, without ingest competing for the cores
+      body.put("sendAt", java.time.Instant.now().plus(p.hold()).toString());
+    }
     switch (p.channel()) {
       case "email" -> body.put("email", "bench@example.com");
       case "sms", "whatsapp" -> body.put("phone", "+15550001234");

@@ -171,6 +171,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--users", defaultValue = "100000", description = "distinct recipients cycled through (default ${DEFAULT-VALUE})") int users;
     @Option(names = "--prefix", defaultValue = "bench-d", description = "user id prefix (default ${DEFAULT-VALUE})") String prefix;
     @Option(names = "--pool", defaultValue = "64", description = "latency: HTTP connections at most (default ${DEFAULT-VALUE})") int pool;
+    @Option(names = "--hold", defaultValue = "0s", converter = DurationConverter.class, description = "throughput: send every notification with sendAt this far ahead, so all are written before any is delivered (use with --max-backlog above --count and --warmup about --hold) (default ${DEFAULT-VALUE})") Duration hold;
 
     @Override
     public Integer call() {
@@ -186,7 +187,7 @@ final class BenchCommand implements Runnable {
         throw new IllegalArgumentException("--batch must be 1-1000; --concurrency, --count and --rate at least 1");
       }
       DeliveryBench.Params p = new DeliveryBench.Params(common.target(), channel, m, providerPort, batch, concurrency, count, maxBacklog, rate, duration,
-          warmup, grace, users, prefix, pool);
+          warmup, grace, users, prefix, pool, hold);
       return Runner.run(common.eventLoops, loops -> DeliveryBench.run(loops, p));
     }
   }
