@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public record NotificationRequest(List<String> recipients, boolean single, JsonObject content, List<String> channels,
                                   String idempotencyKey, OffsetDateTime sendAt, OffsetDateTime expiresAt) {
-  public static final int MAX_RECIPIENTS = 1000;
+  public static final int MAX_RECIPIENTS = 10_000;
   public static final Set<String> LEVELS = Set.of("info", "success", "warning", "error");
   public static final Set<String> PRIORITIES = Set.of("low", "normal", "high", "critical");
   private static final Set<String> FIELDS = Set.of("recipient", "recipients", "title", "body", "level", "category", "actionUrl",

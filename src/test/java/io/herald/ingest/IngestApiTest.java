@@ -217,21 +217,22 @@ class IngestApiTest {
   }
 
   @Test
-  void thousandRecipientsAreAllWritten() {
-    // the maximum of 1,000 recipients in one call writes 1,000 rows
-    JsonObject answer = ok(ingest(new JsonObject().put("recipients", users("bulk-", 1000)).put("title", "Bulk")), 202);
+  void tenThousandRecipientsAreAllWritten() {
+    // the maximum of 10,000 recipients in one call writes 10,000 rows, answered once durable
+    JsonObject answer = ok(ingest(new JsonObject().put("recipients", users("bulk-", 10_000)).put("title", "Bulk")), 202);
     JsonArray ids = answer.getJsonArray("ids");
-    assertEquals(1000, ids.size());
-    assertEquals(1000, new HashSet<>(ids.getList()).size());
-    assertEquals(1000, gw.count("SELECT count(*) FROM notifications WHERE recipient LIKE 'bulk-%' AND title = 'Bulk'"));
-    assertEquals("bulk-999", row(ids.getString(999)).getString("recipient"));
+    assertEquals(10_000, ids.size());
+    assertEquals(10_000, new HashSet<>(ids.getList()).size());
+    assertEquals(10_000, gw.count("SELECT count(*) FROM notifications WHERE recipient LIKE 'bulk-%' AND title = 'Bulk'"));
+    assertEquals("bulk-9999", row(ids.getString(9999)).getString("recipient"));
+    assertEquals(10_000, gw.count("SELECT count(*) FROM inbox WHERE recipient LIKE 'bulk-%' AND unread = 1"));
   }
 
   @Test
-  void thousandAndOneRecipientsAreRefused() {
-    // 1,001 recipients → 400 naming recipients, nothing written
+  void tenThousandAndOneRecipientsAreRefused() {
+    // 10,001 recipients → 400 naming recipients, nothing written
     long before = rows();
-    error(ingest(new JsonObject().put("recipients", users("over-", 1001)).put("title", "Too many")), 400, "invalid_field", "recipients");
+    error(ingest(new JsonObject().put("recipients", users("over-", 10_001)).put("title", "Too many")), 400, "invalid_field", "recipients");
     assertEquals(before, rows());
     assertEquals(0, gw.count("SELECT count(*) FROM notifications WHERE recipient LIKE 'over-%'"));
   }
