@@ -3,12 +3,8 @@ package io.herald.ingest;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.fanout.Fanout;
-import io.herald.fanout.PushMessage;
-import io.herald.push.Frames;
 import io.herald.config.HeraldConfig;
-import io.herald.delivery.Dispatch;
 import io.herald.store.DeliveryAdminStore;
-import io.herald.store.DeliveryPlan;
 import io.herald.store.DeliveryRef;
 import io.herald.store.DeliveryStore;
 import io.herald.store.Ids;
@@ -24,20 +20,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/notifications}: validate, write (sharing a transaction with concurrent
  * requests), answer after commit, then push to the recipients' sockets.
  */
 public final class IngestApi {
-  private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
 
   private final HeraldConfig config;
   private final Authenticator auth;
@@ -70,7 +60,8 @@ public final class IngestApi {
     OffsetDateTime now = Notification.now();
     NotificationRequest request = NotificationRequest.parse(jsonBody(ctx), enabledChannels, now);
     List<Notification> rows = request.rows(now);
-    NotificationWriter.Request write = new NotificationWriter.Request(rows, plans(request, rows));
+    NotificationWriter.Request write = new NotificationWriter.Request(rows,
+        Handover.plans(config, rows, request.content().getString("email"), request.content().getString("phone")));
     batcher.submit(write, ctx.body().length()).onSuccess(written -> {
       if (written.failure() != null) {
         ctx.fail(written.failure());
@@ -96,66 +87,12 @@ public final class IngestApi {
         written.rows().forEach(n -> ids.add(n.id().toString()));
         answer(ctx, anyNew, new JsonObject().put("ids", ids));
       }
-      push(written);
-      dispatch(ctx, written);
+      Handover.after(written, fanout, ctx.vertx().eventBus());
     }).onFailure(ctx::fail);
   }
 
   private static void answer(RoutingContext ctx, boolean created, JsonObject body) {
     ctx.response().setStatusCode(created ? 202 : 200).putHeader("Content-Type", "application/json").end(body.encode());
-  }
-
-  /**
-   * One delivery row per external channel. The notification's own e-mail or phone wins over the
-   * subscriber's; webhooks go to the configured URL. A row not claimed within the pending grace
-   * (its dispatch lost) is picked up by the retry scanner; a scheduled one waits for its send time.
-   */
-  private List<DeliveryPlan> plans(NotificationRequest request, List<Notification> rows) {
-    List<DeliveryPlan> plans = new ArrayList<>();
-    for (Notification n : rows) {
-      for (String channel : n.channels()) {
-        HeraldConfig.Channel c = config.channels().get(channel);
-        if (c == null) {
-          continue; // inapp: the inbox row itself
-        }
-        String destination = switch (channel) {
-          case "email" -> request.content().getString("email");
-          case "webhook" -> c.webhook().url();
-          default -> request.content().getString("phone");
-        };
-        OffsetDateTime next = n.visibleOnArrival() ? n.createdAt().plusSeconds(config.retry().pendingGraceSeconds()) : n.sendAt();
-        plans.add(new DeliveryPlan(Ids.next(), n.id(), channel, destination, c.maxAttempts(), next));
-      }
-    }
-    return plans;
-  }
-
-  /** After commit: each new delivery that can go now is handed to its channel's worker. */
-  private static void dispatch(RoutingContext ctx, NotificationWriter.Written written) {
-    Set<UUID> due = new HashSet<>();
-    for (int i = 0; i < written.rows().size(); i++) {
-      if (written.created().get(i) && written.rows().get(i).visibleOnArrival()) {
-        due.add(written.rows().get(i).id());
-      }
-    }
-    for (DeliveryRef d : written.deliveries()) {
-      if (d.pending() && due.contains(d.notificationId())) {
-        new Dispatch(d.id(), d.channel(), 0).send(ctx.vertx().eventBus());
-      }
-    }
-  }
-
-  /** After commit: each new notification that is due now goes to its recipient's sockets. */
-  private void push(NotificationWriter.Written written) {
-    for (int i = 0; i < written.rows().size(); i++) {
-      Notification n = written.rows().get(i);
-      if (written.created().get(i) && n.visibleOnArrival()) {
-        fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), written.counts().get(i)));
-        if (log.isDebugEnabled()) {
-          log.atDebug().addKeyValue("notification_id", n.id()).log("notification stored and pushed");
-        }
-      }
-    }
   }
 
   private void show(RoutingContext ctx) {
