@@ -85,6 +85,7 @@ public final class PushVerticle extends VerticleBase {
         .mount(router);
     new SubscriberApi(shared.auth(), shared.subscribers()).mount(router);
     new InboxApi(shared.auth(), shared.store(), shared.fanout()).mount(router);
+    new io.herald.template.TemplateApi(shared.auth(), new io.herald.store.TemplateStore(shared.store().pool())).mount(router);
     io.herald.retry.DeliveriesApi.create(shared.auth(), shared.store().pool(), shared.config().retry(), vertx.eventBus()).mount(router);
     new HealthApi(shared.readiness()).mount(router);
     router.route().last().handler(ctx -> ctx.fail(HeraldException.notFound("no such endpoint: " + ctx.request().method() + " "
