@@ -7,6 +7,9 @@ public final class Addresses {
   /** Delivery work for an external channel: {@code herald.deliver.email}, ... (delivery issue). */
   public static final String DELIVER_PREFIX = "herald.deliver.";
 
+  /** "An event was accepted": wakes an event expander at once instead of at its next poll. */
+  public static final String EVENTS = "herald.events";
+
   private Addresses() {
   }
 

@@ -11,7 +11,10 @@ import io.herald.push.PushVerticle;
 import io.herald.delivery.DeliveryVerticle;
 import io.herald.delivery.Senders;
 import io.herald.retry.RetryScannerVerticle;
+import io.herald.ingest.EventExpanderVerticle;
 import io.herald.store.Db;
+import io.herald.store.EventStore;
+import io.herald.store.TemplateStore;
 import io.herald.store.DeliveryStore;
 import io.herald.store.SubscriberStore;
 import io.herald.store.Migrations;
@@ -93,6 +96,11 @@ public final class Gateway {
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(new SchedulerVerticle(writer, deliveries, fanout, config.retry().pendingGraceSeconds()));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          return vertx.deployVerticle(new EventExpanderVerticle(config, pool, new EventStore(pool), new TemplateStore(pool), writer,
+              fanout, nodeId));
         })
         .compose(id -> {
           deployments.add(id);

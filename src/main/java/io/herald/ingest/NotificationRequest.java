@@ -142,7 +142,7 @@ public record NotificationRequest(List<String> recipients, boolean single, JsonO
     }
   }
 
-  private static List<String> channels(Object value, List<String> enabled) {
+  static List<String> channels(Object value, List<String> enabled) {
     if (value == null) {
       return List.of("inapp");
     }

@@ -85,7 +85,10 @@ public final class PushVerticle extends VerticleBase {
         .mount(router);
     new SubscriberApi(shared.auth(), shared.subscribers()).mount(router);
     new InboxApi(shared.auth(), shared.store(), shared.fanout()).mount(router);
-    new io.herald.template.TemplateApi(shared.auth(), new io.herald.store.TemplateStore(shared.store().pool())).mount(router);
+    io.herald.store.TemplateStore templates = new io.herald.store.TemplateStore(shared.store().pool());
+    new io.herald.template.TemplateApi(shared.auth(), templates).mount(router);
+    new io.herald.ingest.EventsApi(shared.config(), shared.auth(), new io.herald.store.EventStore(shared.store().pool()), templates)
+        .mount(router);
     io.herald.retry.DeliveriesApi.create(shared.auth(), shared.store().pool(), shared.config().retry(), vertx.eventBus()).mount(router);
     new HealthApi(shared.readiness()).mount(router);
     router.route().last().handler(ctx -> ctx.fail(HeraldException.notFound("no such endpoint: " + ctx.request().method() + " "

@@ -177,7 +177,8 @@ public final class NotificationWriter {
     return insertRequests(conn, requests.stream().map(rows -> new Request(rows, List.of())).toList());
   }
 
-  private Future<List<Written>> insertRequests(SqlConnection conn, List<Request> requests) {
+  /** The statements of {@link #insertIn} for requests with their delivery rows, in the caller's transaction. */
+  public Future<List<Written>> insertRequests(SqlConnection conn, List<Request> requests) {
     List<Notification> all = new ArrayList<>();
     List<DeliveryPlan> plans = new ArrayList<>();
     requests.forEach(r -> {
