@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventExpanderVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(EventExpanderVerticle.class);
-  static final int PAGE = 1000;
+  static final int PAGE = 2000;
   static final int LEASE_SECONDS = 60;
 
   private final HeraldConfig config;
