@@ -120,7 +120,10 @@ public final class PushVerticle extends VerticleBase {
   }
 
   private void deliver(PushMessage message) {
-    sessions.deliver(message);
+    int written = sessions.deliver(message);
+    if (message.reach() != null) {
+      message.reach().report(written);
+    }
   }
 
   private void webSocket(RoutingContext ctx) {
