@@ -58,7 +58,8 @@ public final class Gateway {
     this.workerPool = Db.workerPool(vertx, config.postgres(), WORKER_POOL_SIZE);
     this.readiness = new Readiness(pool);
     this.limiter = new ConnectionLimiter(config.push().maxConnectionsPerUser());
-    this.fanout = new LocalFanout(vertx, limiter::connected);
+    // every push verticle instance reports the sockets a broadcast reached
+    this.fanout = new LocalFanout(vertx, limiter::connected, instances(config));
   }
 
   public static Future<Gateway> start(HeraldConfig config) {

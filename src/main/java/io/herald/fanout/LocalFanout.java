@@ -1,7 +1,9 @@
 package io.herald.fanout;
 
 import io.herald.Addresses;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageCodec;
@@ -16,14 +18,27 @@ import java.util.function.Predicate;
 public final class LocalFanout implements Fanout {
   static final String CODEC = "herald-push-message";
   private static final DeliveryOptions OPTIONS = new DeliveryOptions().setCodecName(CODEC).setLocalOnly(true);
+  /** How long a broadcast waits for every push instance to report its count (one being undeployed never does). */
+  static final long REACH_TIMEOUT_MS = 5_000;
 
   private final Vertx vertx;
   private final Predicate<String> connected;
+  private final int receivers;
 
-  /** {@code connected}: whether a user has (or is opening) a socket on this node. */
+  /** For one push verticle instance; see {@link #LocalFanout(Vertx, Predicate, int)}. */
   public LocalFanout(Vertx vertx, Predicate<String> connected) {
+    this(vertx, connected, 1);
+  }
+
+  /**
+   * {@code connected}: whether a user has (or is opening) a socket on this node; {@code receivers}:
+   * how many push verticle instances consume {@link Addresses#PUSH_LOCAL} (each reports the sockets
+   * a broadcast reached).
+   */
+  public LocalFanout(Vertx vertx, Predicate<String> connected, int receivers) {
     this.vertx = vertx;
     this.connected = connected;
+    this.receivers = receivers;
     registerCodec(vertx);
   }
 
@@ -43,6 +58,33 @@ public final class LocalFanout implements Fanout {
     }
     vertx.eventBus().publish(Addresses.PUSH_LOCAL, message, OPTIONS);
     return Future.succeededFuture();
+  }
+
+  /**
+   * Hands the broadcast to every push instance (the same frame object to each) and answers, on the
+   * caller's context, the sockets they wrote it to once all have reported, or after
+   * {@link #REACH_TIMEOUT_MS} with what was reported by then.
+   */
+  @Override
+  public Future<Integer> broadcast(PushMessage message) {
+    if (message.target() == PushMessage.Target.USER) {
+      return Future.failedFuture(new IllegalArgumentException("not a broadcast: " + message.target()));
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<Integer> reached = Promise.promise();
+    long[] timer = {-1};
+    Reach reach = new Reach(receivers, sockets -> context.runOnContext(v -> {
+      vertx.cancelTimer(timer[0]);
+      reached.tryComplete(sockets);
+    }));
+    timer[0] = vertx.setTimer(REACH_TIMEOUT_MS, id -> reach.giveUp());
+    vertx.eventBus().publish(Addresses.PUSH_LOCAL, message.withReach(reach), OPTIONS);
+    return reached.future();
+  }
+
+  @Override
+  public boolean mayReach(String userId) {
+    return connected.test(userId);
   }
 
   /** Local-only codec: hands the same immutable object to every consumer. */

@@ -89,7 +89,8 @@ public final class SubscriberApi {
     }).onFailure(ctx::fail);
   }
 
-  private static List<String> roles(Object value) {
+  /** A list of at most {@link #MAX_ROLES} distinct role names (also for broadcasts); absent is empty. */
+  static List<String> roles(Object value) {
     if (value == null) {
       return List.of();
     }

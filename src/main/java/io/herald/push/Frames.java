@@ -28,6 +28,12 @@ public final class Frames {
     return PushFrame.of(page.toJson().put("type", "list"));
   }
 
+  /** {@code {"type":"broadcast","message","level","at"}}: built once, the same buffer written to every socket it reaches. */
+  public static PushFrame broadcast(String message, String level, java.time.OffsetDateTime at) {
+    return PushFrame.of(new JsonObject().put("type", "broadcast").put("message", message).put("level", level)
+        .put("at", Notification.iso(at)));
+  }
+
   public static PushFrame error(String code, String message) {
     return PushFrame.of(new JsonObject().put("type", "error").put("code", code).put("message", message));
   }

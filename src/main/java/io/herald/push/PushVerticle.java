@@ -7,10 +7,12 @@ import io.herald.auth.Principal;
 import io.herald.config.HeraldConfig;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
+import io.herald.ingest.BroadcastApi;
 import io.herald.ingest.HttpErrors;
 import io.herald.ingest.InboxApi;
 import io.herald.ingest.IngestApi;
 import io.herald.ingest.SubscriberApi;
+import io.herald.store.BroadcastStore;
 import io.herald.store.DeliveryStore;
 import io.herald.store.SubscriberStore;
 import io.herald.ops.HealthApi;
@@ -84,6 +86,7 @@ public final class PushVerticle extends VerticleBase {
         shared.transactionsPerInstance())
         .mount(router);
     new SubscriberApi(shared.auth(), shared.subscribers()).mount(router);
+    new BroadcastApi(shared.auth(), new BroadcastStore(shared.store().pool(), shared.writer()), shared.fanout()).mount(router);
     new InboxApi(shared.auth(), shared.store(), shared.fanout()).mount(router);
     io.herald.store.TemplateStore templates = new io.herald.store.TemplateStore(shared.store().pool());
     new io.herald.template.TemplateApi(shared.auth(), templates).mount(router);
@@ -124,7 +127,10 @@ public final class PushVerticle extends VerticleBase {
   }
 
   private void deliver(PushMessage message) {
-    sessions.deliver(message);
+    int written = sessions.deliver(message);
+    if (message.reach() != null) {
+      message.reach().report(written);
+    }
   }
 
   private void webSocket(RoutingContext ctx) {

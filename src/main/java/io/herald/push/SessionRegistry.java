@@ -3,9 +3,13 @@ package io.herald.push;
 import io.herald.fanout.PushFrame;
 import io.herald.fanout.PushMessage;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /** The sessions of one push verticle instance, by user and by role. Event-loop confined. */
@@ -50,8 +54,11 @@ final class SessionRegistry {
     return size;
   }
 
-  /** Writes the message's frame to every matching local session; notifications go through each session's feed. */
-  void deliver(PushMessage m) {
+  /**
+   * Writes the message's frame to every matching local session; notifications go through each
+   * session's feed. Answers the sessions a role or everyone frame was written to (0 for a user's).
+   */
+  int deliver(PushMessage m) {
     switch (m.target()) {
       case USER -> {
         List<Session> list = byUser.get(m.key());
@@ -68,23 +75,52 @@ final class SessionRegistry {
           }
         }
       }
-      case ROLE -> sendAll(byRole.get(m.key()), m.frame());
-      case ALL -> forEach(s -> s.send(m.frame()));
+      case ROLES -> {
+        return sendAll(holdersOfAny(m.roles()), m.frame());
+      }
+      case ALL -> {
+        return sendAll(all(), m.frame());
+      }
       default -> throw new IllegalArgumentException(m.target().name());
     }
+    return 0;
   }
 
-  private static void sendAll(List<Session> list, PushFrame frame) {
-    if (list != null) {
-      for (Session s : List.copyOf(list)) {
-        s.send(frame);
+  /** Each session whose user holds at least one of {@code roles}, once. */
+  private Collection<Session> holdersOfAny(Set<String> roles) {
+    if (roles.size() == 1) {
+      List<Session> list = byRole.get(roles.iterator().next());
+      return list == null ? List.of() : List.copyOf(list);
+    }
+    Set<Session> out = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (String role : roles) {
+      List<Session> list = byRole.get(role);
+      if (list != null) {
+        out.addAll(list);
       }
     }
+    return out;
+  }
+
+  /** Writes the same frame to each session (a copy of the index: a send may close a slow one); answers how many took it. */
+  private static int sendAll(Collection<Session> sessions, PushFrame frame) {
+    int written = 0;
+    for (Session s : sessions) {
+      if (!s.isClosed()) {
+        s.send(frame);
+        written += s.isClosed() ? 0 : 1;
+      }
+    }
+    return written;
+  }
+
+  private List<Session> all() {
+    List<Session> all = new ArrayList<>(size);
+    byUser.values().forEach(all::addAll);
+    return all;
   }
 
   void forEach(Consumer<Session> action) {
-    List<Session> all = new ArrayList<>(size);
-    byUser.values().forEach(all::addAll);
-    all.forEach(action);
+    all().forEach(action);
   }
 }
