@@ -111,6 +111,8 @@ public final class EventExpanderVerticle extends VerticleBase {
               return writer.insertRequests(conn, List.of(request)).compose(written -> {
                 NotificationWriter.Written w = written.get(0);
                 done.add(w);
+                return events.writeContent(conn, contents(w, recipients, byLocale)).map(w);
+              }).compose(w -> {
                 int made = (int) w.created().stream().filter(Boolean::booleanValue).count();
                 String last = recipients.get(recipients.size() - 1).userId();
                 return events.advance(conn, event.id(), current.phase(), last, made, LEASE_SECONDS).map(-1);
@@ -139,6 +141,27 @@ public final class EventExpanderVerticle extends VerticleBase {
           event.data().copy().put("eventId", event.id().toString()), event.priority(), channels, key, key, now, null, null, null));
     }
     return rows;
+  }
+
+  /** Each new notification's own texts for its external channels, from its recipient's rendering. */
+  private static List<EventStore.Content> contents(NotificationWriter.Written w, List<EventStore.Recipient> recipients,
+                                                   Map<String, Rendered> byLocale) {
+    Map<String, String> localeOf = new HashMap<>();
+    recipients.forEach(r -> localeOf.put(r.userId(), r.locale() == null ? "" : r.locale()));
+    List<EventStore.Content> out = new ArrayList<>();
+    for (int i = 0; i < w.rows().size(); i++) {
+      Notification n = w.rows().get(i);
+      if (!w.created().get(i)) {
+        continue;
+      }
+      io.vertx.core.json.JsonObject parts = byLocale.get(localeOf.getOrDefault(n.recipient(), "")).channelsJson();
+      for (String channel : List.of("email", "sms", "whatsapp")) {
+        if (n.channels().contains(channel) && parts.getJsonObject(channel) != null) {
+          out.add(new EventStore.Content(n.id(), channel, parts.getJsonObject(channel)));
+        }
+      }
+    }
+    return out;
   }
 
   /** The event's channels, else the template's, in both cases only those enabled here. */

@@ -39,7 +39,8 @@ public final class DeliveryStore {
       + "a AS (INSERT INTO delivery_attempts (delivery_id, attempt, started_at, outcome, node) "
       + "SELECT id, attempts, now(), 'sending', $4 FROM c) "
       + "SELECT c.id AS delivery_id, c.channel AS delivery_channel, c.destination, c.attempts AS attempt, c.max_attempts, "
-      + NOTIFICATION_COLUMNS + " FROM c JOIN notifications n ON n.id = c.notification_id";
+      + "nc.parts, " + NOTIFICATION_COLUMNS + " FROM c JOIN notifications n ON n.id = c.notification_id "
+      + "LEFT JOIN notification_content nc ON nc.notification_id = c.notification_id AND nc.channel = c.channel";
 
   /**
    * Records outcomes. The delivery row changes only while it is still on the attempt that is
@@ -107,7 +108,8 @@ public final class DeliveryStore {
     return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<DeliveryJob> jobs = new ArrayList<>(rows.size());
       rows.forEach(r -> jobs.add(new DeliveryJob(r.getUUID("delivery_id"), r.getString("delivery_channel"), r.getString("destination"),
-          r.getInteger("attempt"), r.getInteger("max_attempts"), NotificationStore.read(r))));
+          r.getInteger("attempt"), r.getInteger("max_attempts"), NotificationStore.read(r),
+          r.getValue("parts") instanceof io.vertx.core.json.JsonObject parts ? parts : null)));
       return jobs;
     });
   }

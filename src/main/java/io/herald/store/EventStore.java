@@ -110,6 +110,23 @@ public final class EventStore {
     });
   }
 
+  /** A notification's rendered texts for one external channel. */
+  public record Content(UUID notificationId, String channel, JsonObject parts) {
+  }
+
+  /** Writes rendered channel texts with their notifications (the delivery worker reads them with its claim). */
+  public Future<Void> writeContent(SqlConnection conn, List<Content> contents) {
+    if (contents.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery("INSERT INTO notification_content (notification_id, channel, parts) "
+            + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])")
+        .execute(Tuple.tuple().addValue(contents.stream().map(Content::notificationId).toArray(UUID[]::new))
+            .addValue(contents.stream().map(Content::channel).toArray(String[]::new))
+            .addValue(contents.stream().map(Content::parts).toArray(JsonObject[]::new)))
+        .mapEmpty();
+  }
+
   /** Records a written page: where the walk stands and how many notifications it made; extends the lease. */
   public Future<Void> advance(SqlConnection conn, UUID id, int phase, String cursor, int written, int leaseSeconds) {
     return conn.preparedQuery("UPDATE events SET phase = $2, cursor = $3, notified = notified + $4, "

@@ -69,12 +69,15 @@ public final class EmailSender implements Sender {
       return Future.failedFuture(new InvalidDestinationException("not a single e-mail address: '" + MailContent.headerValue(to) + "'"));
     }
     Notification n = job.notification();
-    MailMessage message = new MailMessage()
-        .setFrom(from)
-        .setTo(to)
-        .setSubject(MailContent.headerValue(n.title()))
-        .setText(MailContent.text(n))
-        .setHtml(MailContent.html(n));
+    MailMessage message = new MailMessage().setFrom(from).setTo(to);
+    if (job.parts() != null) {
+      // rendered from a template: its subject, and whichever of text and HTML it has (HTML already escaped)
+      String subject = job.part("subject");
+      message.setSubject(MailContent.headerValue(subject == null || subject.isBlank() ? n.title() : subject))
+          .setText(job.part("text")).setHtml(job.part("html"));
+    } else {
+      message.setSubject(MailContent.headerValue(n.title())).setText(MailContent.text(n)).setHtml(MailContent.html(n));
+    }
     Future<MailResult> sent;
     try {
       sent = client.sendMail(message);

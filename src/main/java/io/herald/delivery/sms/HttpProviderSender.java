@@ -55,7 +55,7 @@ public final class HttpProviderSender implements Sender {
     values.put("to", to);
     values.put("from", provider.from());
     values.put("title", n.title());
-    values.put("body", n.body());
+    values.put("body", job.part("text") != null ? job.part("text") : n.body()); // a template's text for this channel wins
     Buffer body = fill(template, values).toBuffer();
     HttpRequest<Buffer> request = http.request(method, provider.url()).putHeader("Content-Type", "application/json");
     provider.headers().forEach(request::putHeader); // configured headers win, Content-Type included

@@ -56,7 +56,7 @@ public final class TwilioSender implements Sender {
     // encoded here and sent as one buffer: WebClient's sendForm streams the body through Netty's
     // form encoder, which measured about 100 ms a request under load (see BENCHMARKS.md)
     Buffer form = Buffer.buffer("To=" + encode(address(to)) + "&From=" + encode(address(provider.from().trim()))
-        + "&Body=" + encode(text(job.notification())));
+        + "&Body=" + encode(job.part("text") != null ? job.part("text") : text(job.notification())));
     return http.exchange(http.request(HttpMethod.POST, url)
             .basicAuthentication(provider.accountSid(), provider.authToken())
             .putHeader("Accept", "application/json")
