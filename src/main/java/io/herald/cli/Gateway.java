@@ -83,7 +83,8 @@ public final class Gateway {
     // one. Fewer, larger transactions beat many small ones on a small machine (see BENCHMARKS.md).
     int perInstance = 1;
     NotificationStore store = new NotificationStore(pool);
-    NotificationWriter writer = new NotificationWriter(pool);
+    NotificationWriter writer = new NotificationWriter(pool, config.throttle().maxPerWindow(),
+        (int) config.throttle().window().getSeconds());
     DeliveryStore deliveries = new DeliveryStore(workerPool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
         deliveries, new SubscriberStore(pool), fanout, limiter, readiness, perInstance);

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 public record HeraldConfig(
     Http http, Postgres postgres, Redis redis, Cluster cluster, Auth auth, Push push,
-    Map<String, Channel> channels, Retry retry, JsonObject source) {
+    Map<String, Channel> channels, Retry retry, Throttle throttle, JsonObject source) {
 
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
   public static final Set<String> SCOPES = Set.of("ingest", "broadcast", "admin");
@@ -118,6 +118,13 @@ public record HeraldConfig(
   public record Retry(int scanIntervalSeconds, int leaseSeconds, int pendingGraceSeconds, List<Duration> backoff, int maxAttempts) {
   }
 
+  /**
+   * At most {@code maxPerWindow} external deliveries per recipient and category within
+   * {@code window} (0: no throttle); the rest are cancelled with reason {@code throttled}.
+   */
+  public record Throttle(int maxPerWindow, Duration window) {
+  }
+
   /** Channels that can be requested on a notification. */
   public List<String> enabledChannels() {
     List<String> out = new ArrayList<>();
@@ -182,7 +189,12 @@ public record HeraldConfig(
             + ": a send still running when its lease ends would be started again by another worker");
       }
     }
-    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels, retry, c);
+    Duration window = Durations.parse("throttle.window", r.string("throttle.window", false));
+    if (window.getSeconds() < 1 || window.toDays() > 31) {
+      throw new ConfigException("throttle.window", "must be between 1s and 31d");
+    }
+    Throttle throttle = new Throttle(r.integer("throttle.maxPerWindow", 0, 1_000_000), window);
+    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels, retry, throttle, c);
   }
 
   private static Auth auth(Reader r) {

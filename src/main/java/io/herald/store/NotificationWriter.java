@@ -65,32 +65,52 @@ public final class NotificationWriter {
    * The delivery rows of the notifications that went in (a clashing idempotency key skips its
    * row's deliveries too). The destination is the notification's own address, else the
    * subscriber's (WhatsApp falls back to the phone number); no destination or an opt-out of the
-   * channel or the category writes the row as cancelled with the reason.
+   * channel or the category writes the row as cancelled with the reason. With a throttle ($7 > 0
+   * deliveries per $8 seconds), a recipient's sendable deliveries of one category beyond that many
+   * in the window (those already written, then this batch's in order) are cancelled as
+   * {@code throttled}; the recipient's inbox row, locked earlier in the transaction, keeps two
+   * transactions from counting past each other.
    */
-  private static final String DELIVERIES = "INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
-      + "priority, max_attempts, next_attempt_at, expires_at, created_at, updated_at) "
-      + "SELECT t.id, t.nid, t.channel, d.dest, CASE WHEN d.opted OR d.dest IS NULL THEN 'cancelled' ELSE 'pending' END, "
-      + "CASE WHEN d.opted THEN 'opted_out' WHEN d.dest IS NULL THEN 'no_destination' END, "
-      + "array_position(ARRAY['critical', 'high', 'normal', 'low'], n.priority) - 1, t.max_attempts, t.next_at, n.expires_at, "
-      + "n.created_at, n.created_at "
-      + "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::timestamptz[]) "
-      + "AS t(id, nid, channel, override, max_attempts, next_at) "
+  private static final String DELIVERIES = "WITH x AS (SELECT t.*, n.recipient, n.category, n.priority, n.expires_at, "
+      + "n.created_at AS made, d.dest, d.opted, NOT d.opted AND d.dest IS NOT NULL AS sendable "
+      + "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::timestamptz[]) WITH ORDINALITY "
+      + "AS t(id, nid, channel, override, max_attempts, next_at, ord) "
       + "JOIN notifications n ON n.id = t.nid LEFT JOIN subscribers s ON s.user_id = n.recipient "
       + "CROSS JOIN LATERAL (SELECT CASE t.channel WHEN 'email' THEN coalesce(t.override, s.email) "
       + "WHEN 'sms' THEN coalesce(t.override, s.phone) WHEN 'whatsapp' THEN coalesce(t.override, s.whatsapp, s.phone) "
       + "ELSE t.override END AS dest, "
       + "coalesce(s.preferences -> 'channels' -> t.channel = 'false'::jsonb, false) "
-      + "OR coalesce(s.preferences -> 'categories' -> n.category = 'false'::jsonb, false) AS opted) d "
+      + "OR coalesce(s.preferences -> 'categories' -> n.category = 'false'::jsonb, false) AS opted) d), "
+      + "y AS (SELECT x.*, count(*) FILTER (WHERE x.sendable) OVER (PARTITION BY x.recipient, x.category ORDER BY x.ord) AS nth FROM x) "
+      + "INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
+      + "priority, max_attempts, next_attempt_at, expires_at, created_at, updated_at) "
+      + "SELECT y.id, y.nid, y.channel, y.dest, "
+      + "CASE WHEN NOT y.sendable OR r.recent + y.nth > $7 THEN 'cancelled' ELSE 'pending' END, "
+      + "CASE WHEN y.opted THEN 'opted_out' WHEN y.dest IS NULL THEN 'no_destination' WHEN r.recent + y.nth > $7 THEN 'throttled' END, "
+      + "array_position(ARRAY['critical', 'high', 'normal', 'low'], y.priority) - 1, y.max_attempts, y.next_at, y.expires_at, "
+      + "y.made, y.made FROM y CROSS JOIN LATERAL (SELECT CASE WHEN $7 <= 0 THEN -2147483648 ELSE "
+      + "(SELECT count(*) FROM notifications n2 JOIN deliveries d2 ON d2.notification_id = n2.id "
+      + "WHERE n2.recipient = y.recipient AND n2.category IS NOT DISTINCT FROM y.category "
+      + "AND n2.created_at > now() - $8 * interval '1 second' AND d2.status <> 'cancelled') END AS recent) r "
       + "RETURNING id, notification_id, channel, status, reason";
 
   private final Pool pool;
+  private final int throttleMax;
+  private final int throttleWindowSeconds;
 
   /** One ingest request: its notification rows and the delivery rows to write with them. */
   public record Request(List<Notification> rows, List<DeliveryPlan> deliveries) {
   }
 
   public NotificationWriter(Pool pool) {
+    this(pool, 0, 0);
+  }
+
+  /** With a throttle: at most {@code max} external deliveries per recipient and category per window (0: none). */
+  public NotificationWriter(Pool pool, int max, int windowSeconds) {
     this.pool = pool;
+    this.throttleMax = max;
+    this.throttleWindowSeconds = windowSeconds;
   }
 
   /**
@@ -286,14 +306,16 @@ public final class NotificationWriter {
     return Future.succeededFuture(out);
   }
 
-  private static Tuple deliveryParams(List<DeliveryPlan> plans) {
+  private Tuple deliveryParams(List<DeliveryPlan> plans) {
     return Tuple.tuple()
         .addValue(plans.stream().map(DeliveryPlan::id).toArray(UUID[]::new))
         .addValue(plans.stream().map(DeliveryPlan::notificationId).toArray(UUID[]::new))
         .addValue(plans.stream().map(DeliveryPlan::channel).toArray(String[]::new))
         .addValue(plans.stream().map(DeliveryPlan::destination).toArray(String[]::new))
         .addValue(plans.stream().map(DeliveryPlan::maxAttempts).toArray(Integer[]::new))
-        .addValue(plans.stream().map(DeliveryPlan::nextAttemptAt).toArray(OffsetDateTime[]::new));
+        .addValue(plans.stream().map(DeliveryPlan::nextAttemptAt).toArray(OffsetDateTime[]::new))
+        .addValue(throttleMax)
+        .addValue(throttleWindowSeconds);
   }
 
   private static Tuple insertParams(List<Notification> rows) {
