@@ -19,6 +19,7 @@ CREATE TABLE events (
   phase            smallint NOT NULL DEFAULT 0,
   cursor           text,
   notified         integer NOT NULL DEFAULT 0,
+  attempts         integer NOT NULL DEFAULT 0,   -- leases taken: an event that keeps failing is given up
   error            text,
   lease_until      timestamptz,
   lease_owner      text,

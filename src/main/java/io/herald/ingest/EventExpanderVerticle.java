@@ -35,6 +35,8 @@ public final class EventExpanderVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(EventExpanderVerticle.class);
   static final int PAGE = 2000;
   static final int LEASE_SECONDS = 60;
+  /** Leases an event may take before it is given up as failed (each failed attempt waits out its lease). */
+  static final int MAX_ATTEMPTS = 5;
 
   private final HeraldConfig config;
   private final Pool pool;
@@ -71,7 +73,7 @@ public final class EventExpanderVerticle extends VerticleBase {
     }
     busy = true;
     again = false;
-    events.lease(node, LEASE_SECONDS).compose(event -> event == null ? Future.succeededFuture(false) : expand(event).map(true))
+    events.lease(node, LEASE_SECONDS).compose(event -> event == null ? Future.succeededFuture(false) : attempt(event).map(true))
         .onComplete(result -> {
           busy = false;
           if (result.failed()) {
@@ -80,6 +82,18 @@ public final class EventExpanderVerticle extends VerticleBase {
             work();
           }
         });
+  }
+
+  /** One try at an event; a failure is noted on it, and after {@link #MAX_ATTEMPTS} tries the event is failed. */
+  private Future<Void> attempt(EventStore.Event event) {
+    if (event.attempts() > MAX_ATTEMPTS) {
+      return events.finish(event.id(), node, "failed", "gave up after " + MAX_ATTEMPTS + " attempts: " + event.error());
+    }
+    return expand(event).recover(err -> {
+      log.atWarn().addKeyValue("event_id", event.id()).log("event {} expansion attempt {} failed: {}", event.type(), event.attempts(),
+          err.getMessage());
+      return events.noteError(event.id(), String.valueOf(err.getMessage())).compose(v -> Future.failedFuture(err));
+    });
   }
 
   private Future<Void> expand(EventStore.Event event) {
@@ -130,15 +144,16 @@ public final class EventExpanderVerticle extends VerticleBase {
     List<String> channels = channels(event, template);
     String key = "event:" + event.id();
     OffsetDateTime now = Notification.now();
+    io.vertx.core.json.JsonObject data = event.data().copy().put("eventId", event.id().toString()); // shared by the page's rows
     List<Notification> rows = new ArrayList<>(recipients.size());
     for (EventStore.Recipient r : recipients) {
       String locale = r.locale() == null ? "" : r.locale();
-      Rendered rendered = byLocale.computeIfAbsent(locale, l -> Renderer.render(template, l.isEmpty() ? null : l, event.data()));
+      Rendered rendered = byLocale.computeIfAbsent(locale, l -> checked(Renderer.render(template, l.isEmpty() ? null : l, event.data())));
       String title = truncate(rendered.get(Part.INAPP_TITLE), 200);
       String body = rendered.get(Part.INAPP_BODY);
       rows.add(new Notification(Ids.next(), r.userId(), 0, title == null || title.isBlank() ? event.type() : title,
           body == null || body.isEmpty() ? null : truncate(body, 5000), template.level(), template.category(), null, null,
-          event.data().copy().put("eventId", event.id().toString()), event.priority(), channels, key, key, now, null, null, null));
+          data, event.priority(), channels, key, key, now, null, null, null));
     }
     return rows;
   }
@@ -176,7 +191,25 @@ public final class EventExpanderVerticle extends VerticleBase {
     return out.isEmpty() ? List.of("inapp") : out;
   }
 
+  /** A rendering whose parts fit their limits; data that blows a part up fails the event instead of the node. */
+  private static Rendered checked(Rendered rendered) {
+    for (Part part : Part.values()) {
+      if (part == Part.INAPP_TITLE || part == Part.INAPP_BODY) {
+        continue; // cut to the notification's limits instead
+      }
+      String text = rendered.get(part);
+      if (text != null && text.length() > part.maxChars()) {
+        throw new IllegalArgumentException("rendered " + part.channel() + " " + part.key() + " is " + text.length()
+            + " characters, more than " + part.maxChars());
+      }
+    }
+    return rendered;
+  }
+
   private static String truncate(String s, int max) {
-    return s == null || s.length() <= max ? s : s.substring(0, max);
+    if (s == null || s.length() <= max) {
+      return s;
+    }
+    return s.substring(0, Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max); // never half a character
   }
 }

@@ -66,6 +66,9 @@ public final class EventsApi {
       throw HeraldException.invalid("data", "must be a JSON object");
     }
     JsonObject canonical = data == null ? new JsonObject() : NotificationRequest.canonical((JsonObject) data);
+    if (canonical.encode().contains("\\u0000")) {
+      throw HeraldException.invalid("data", "must not contain NUL characters");
+    }
     if (canonical.encode().getBytes(StandardCharsets.UTF_8).length > MAX_DATA_BYTES) {
       throw HeraldException.invalid("data", "must be at most " + MAX_DATA_BYTES + " bytes of JSON");
     }
@@ -91,7 +94,7 @@ public final class EventsApi {
           .put("priority", priority == null ? "normal" : priority);
       EventStore.Event event = new EventStore.Event(Ids.next(), type, canonical, recipients, roles, actor, channels,
           priority == null ? "normal" : priority, template.version(), key, key == null ? null : sha256(content.encode()), "pending",
-          0, null, 0, null, Notification.now(), null);
+          0, null, 0, null, Notification.now(), null, 0);
       return events.insert(event);
     }).onSuccess(accepted -> {
       if (accepted.conflict()) {

@@ -16,7 +16,7 @@ import java.util.UUID;
 /** Domain events: accepted (with idempotency), leased for expansion, walked page by page. */
 public final class EventStore {
   private static final String COLUMNS = "id, type, data, recipients, roles, actor, channels, priority, template_version, "
-      + "idempotency_key, idempotency_hash, status, phase, cursor, notified, error, created_at, finished_at";
+      + "idempotency_key, idempotency_hash, status, phase, cursor, notified, error, created_at, finished_at, attempts";
 
   private final Pool pool;
 
@@ -28,7 +28,7 @@ public final class EventStore {
   public record Event(UUID id, String type, JsonObject data, List<String> recipients, List<String> roles, String actor,
                       List<String> channels, String priority, int templateVersion, String idempotencyKey, String idempotencyHash,
                       String status, int phase, String cursor, int notified, String error, OffsetDateTime createdAt,
-                      OffsetDateTime finishedAt) {
+                      OffsetDateTime finishedAt, int attempts) {
     public JsonObject toJson() {
       return new JsonObject().put("id", id.toString()).put("type", type).put("status", status).put("notified", notified)
           .put("recipients", recipients.size()).put("roles", new JsonArray(roles)).put("actor", actor)
@@ -73,7 +73,7 @@ public final class EventStore {
   /** Takes the oldest event waiting for expansion (or abandoned by a stopped node) for {@code owner}; null when none. */
   public Future<Event> lease(String owner, int leaseSeconds) {
     return pool.preparedQuery("UPDATE events SET status = 'processing', lease_owner = $1, lease_until = now() + $2 * interval '1 second', "
-            + "updated_at = now() WHERE id = (SELECT id FROM events WHERE status = 'pending' OR (status = 'processing' "
+            + "attempts = attempts + 1, updated_at = now() WHERE id = (SELECT id FROM events WHERE status = 'pending' OR (status = 'processing' "
             + "AND lease_until < now()) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS)
         .execute(Tuple.of(owner, leaseSeconds))
         .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
@@ -134,6 +134,11 @@ public final class EventStore {
         .execute(Tuple.of(id, phase, cursor, written, leaseSeconds)).mapEmpty();
   }
 
+  /** Notes why an expansion attempt stopped (it will be tried again once its lease runs out). */
+  public Future<Void> noteError(UUID id, String error) {
+    return pool.preparedQuery("UPDATE events SET error = $2, updated_at = now() WHERE id = $1").execute(Tuple.of(id, error)).mapEmpty();
+  }
+
   /** Ends an expansion: done, or failed with the reason. */
   public Future<Void> finish(UUID id, String owner, String status, String error) {
     return pool.preparedQuery("UPDATE events SET status = $3, error = $4, lease_owner = NULL, lease_until = NULL, finished_at = now(), "
@@ -149,6 +154,6 @@ public final class EventStore {
         channels == null ? null : Arrays.asList(channels), r.getString("priority"), r.getInteger("template_version"),
         r.getString("idempotency_key"), r.getString("idempotency_hash"), r.getString("status"), r.getInteger("phase"),
         r.getString("cursor"), r.getInteger("notified"), r.getString("error"), r.getOffsetDateTime("created_at"),
-        r.getOffsetDateTime("finished_at"));
+        r.getOffsetDateTime("finished_at"), r.getInteger("attempts"));
   }
 }

@@ -127,16 +127,21 @@ public final class TemplateApi {
     }
     Object version = body.getValue("version");
     var found = version == null ? store.current(name) : store.version(name, version(version, "version"));
-    found.onSuccess(t -> {
+    found.compose(t -> {
       if (t == null) {
-        HttpErrors.send(ctx.response(), HeraldException.notFound("no template " + name + (version == null ? "" : " version " + version)));
-        return;
+        throw HeraldException.notFound("no template " + name + (version == null ? "" : " version " + version));
       }
-      Rendered rendered = Renderer.render(t, (String) locale, (JsonObject) data);
-      JsonArray missing = new JsonArray();
-      Renderer.missing(t.resolve((String) locale).sources(), (JsonObject) data).forEach(m -> missing.add(m.toJson()));
-      json(ctx, 200, new JsonObject().put("name", t.name()).put("version", t.version()).put("requestedLocale", locale)
-          .put("locale", rendered.locale()).put("channels", rendered.channelsJson()).put("missing", missing));
+      return io.vertx.core.Future.succeededFuture(t);
+    }).onSuccess(t -> {
+      try {
+        Rendered rendered = Renderer.render(t, (String) locale, (JsonObject) data);
+        JsonArray missing = new JsonArray();
+        Renderer.missing(t.resolve((String) locale).sources(), (JsonObject) data).forEach(m -> missing.add(m.toJson()));
+        json(ctx, 200, new JsonObject().put("name", t.name()).put("version", t.version()).put("requestedLocale", locale)
+            .put("locale", rendered.locale()).put("channels", rendered.channelsJson()).put("missing", missing));
+      } catch (RuntimeException e) {
+        ctx.fail(e); // answered by the error handler (a 400 for bad data), never left hanging
+      }
     }).onFailure(ctx::fail);
   }
 

@@ -100,6 +100,8 @@ class EventsTest {
         .getJsonObject("error").getString("field"));
     assertEquals("colour", event(new JsonObject().put("type", "ticket.assigned").put("colour", "red"), 400)
         .getJsonObject("error").getString("field"));
+    assertEquals("data", event(new JsonObject().put("type", "ticket.assigned").put("recipients", new JsonArray().add("x"))
+        .put("data", new JsonObject().put("by", "nul\u0000byte")), 400).getJsonObject("error").getString("field"));
     assertEquals(403, gw.post("/v1/events", TestGateway.token("u"), new JsonObject()).statusCode());
     assertEquals(404, gw.get("/v1/events/" + java.util.UUID.randomUUID(), TestGateway.ADMIN_KEY).statusCode());
   }
