@@ -21,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * {@code POST /v1/events} (ingest): a domain event is validated against its template, stored, and
@@ -31,8 +30,6 @@ import java.util.regex.Pattern;
 public final class EventsApi {
   private static final Set<String> FIELDS = Set.of("type", "data", "recipients", "roles", "actor", "channels", "idempotencyKey",
       "priority");
-  private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
-  static final int MAX_ROLES = 50;
   private static final int MAX_DATA_BYTES = 16 * 1024;
 
   private final HeraldConfig config;
@@ -73,7 +70,7 @@ public final class EventsApi {
       throw HeraldException.invalid("data", "must be at most " + MAX_DATA_BYTES + " bytes of JSON");
     }
     List<String> recipients = userIds(body.getValue("recipients"));
-    List<String> roles = roles(body.getValue("roles"));
+    List<String> roles = SubscriberApi.roles(body.getValue("roles"));
     if (recipients.isEmpty() && roles.isEmpty()) {
       throw HeraldException.invalid("recipients", "give recipients (user ids) or roles, or both");
     }
@@ -135,23 +132,6 @@ public final class EventsApi {
     Set<String> out = new LinkedHashSet<>();
     for (int i = 0; i < list.size(); i++) {
       out.add(Fields.userId("recipients[" + i + "]", list.getValue(i)));
-    }
-    return new ArrayList<>(out);
-  }
-
-  private static List<String> roles(Object value) {
-    if (value == null) {
-      return List.of();
-    }
-    if (!(value instanceof JsonArray list) || list.size() > MAX_ROLES) {
-      throw HeraldException.invalid("roles", "must be a list of at most " + MAX_ROLES + " role names");
-    }
-    Set<String> out = new LinkedHashSet<>();
-    for (int i = 0; i < list.size(); i++) {
-      if (!(list.getValue(i) instanceof String role) || !ROLE.matcher(role).matches()) {
-        throw HeraldException.invalid("roles[" + i + "]", "must be a role name (letters, digits and . _ : -, at most 64)");
-      }
-      out.add(role);
     }
     return new ArrayList<>(out);
   }
