@@ -136,6 +136,7 @@ public final class EventsApi {
     return new ArrayList<>(out);
   }
 
+  /** Hex SHA-256 of the text: what "the same request" means for an idempotency key. */
   static String sha256(String text) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));

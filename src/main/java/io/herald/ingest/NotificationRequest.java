@@ -7,13 +7,10 @@ import io.herald.store.Notification;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -134,12 +131,7 @@ public record NotificationRequest(List<String> recipients, boolean single, JsonO
 
   /** What "the same body" means for an idempotency key: everything but the recipients, normalised. */
   String fingerprint() {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.encode().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return EventsApi.sha256(content.encode());
   }
 
   static List<String> channels(Object value, List<String> enabled) {

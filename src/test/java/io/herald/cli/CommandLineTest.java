@@ -9,9 +9,6 @@ import io.herald.auth.Jwt;
 import io.herald.auth.Principal;
 import io.herald.config.HeraldConfig;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,25 +22,6 @@ class CommandLineTest {
   @TempDir
   Path dir;
 
-  private record Run(int code, String out, String err) {
-  }
-
-  private Run run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.commandLine().execute(args);
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
-
   private Path conf(JsonObject json) throws Exception {
     Path file = dir.resolve("herald-" + UUID.randomUUID() + ".json");
     Files.writeString(file, json.encodePrettily());
@@ -56,10 +34,10 @@ class CommandLineTest {
     String schema = "c_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     Path file = conf(new JsonObject().put("postgres", new JsonObject().put("schema", schema)));
     try (TestGatewaySchema ignored = new TestGatewaySchema(schema)) {
-      Run first = run("migrate", "--conf", file.toString());
+      CliRun first = CliRun.of("migrate", "--conf", file.toString());
       assertEquals(0, first.code(), first.err());
       assertTrue(first.out().contains("applied V001__notifications"), first.out());
-      Run second = run("migrate", "--conf", file.toString());
+      CliRun second = CliRun.of("migrate", "--conf", file.toString());
       assertEquals(0, second.code(), second.err());
       assertTrue(second.out().contains("up to date"), second.out());
     }
@@ -70,7 +48,7 @@ class CommandLineTest {
   void tokenPrintsAVerifiableJwt() throws Exception {
     Path file = conf(new JsonObject().put("auth", new JsonObject().put("jwt", new JsonObject().put("secret", "a-secret-for-tokens")
         .put("issuer", "herald-test"))));
-    Run r = run("token", "--conf", file.toString(), "--user", "alice", "--roles", "admin,staff");
+    CliRun r = CliRun.of("token", "--conf", file.toString(), "--user", "alice", "--roles", "admin,staff");
     assertEquals(0, r.code(), r.err());
     HeraldConfig.Jwt cfg = new HeraldConfig.Jwt("HS256", "a-secret-for-tokens", null, "herald-test", null, 0);
     Principal p = new Jwt(cfg, Clock.systemUTC()).verify(r.out().trim());
@@ -82,7 +60,7 @@ class CommandLineTest {
   @Test
   void badConfigurationIsOneLineNamingTheKey() throws Exception {
     Path file = conf(new JsonObject().put("http", new JsonObject().put("port", 70000)));
-    Run r = run("migrate", "--conf", file.toString());
+    CliRun r = CliRun.of("migrate", "--conf", file.toString());
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().startsWith("herald: configuration error: http.port:"), r.err());

@@ -9,9 +9,6 @@ import io.herald.TestGateway;
 import io.herald.retry.DeliverySeed;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,35 +34,14 @@ class RetryFailedCommandTest {
   Path dir;
   Path conf;
 
-  private record Run(int code, String out, String err) {
-    List<String> lines() {
-      return out.lines().toList();
-    }
-  }
 
-  private static Run run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.commandLine().execute(args);
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
-
-  private Run retryFailed(String... options) {
+  private CliRun retryFailed(String... options) {
     String[] args = new String[options.length + 3];
     args[0] = "retry-failed";
     args[1] = "--conf";
     args[2] = conf.toString();
     System.arraycopy(options, 0, args, 3, options.length);
-    return run(args);
+    return CliRun.of(args);
   }
 
   @BeforeEach
@@ -89,7 +65,7 @@ class RetryFailedCommandTest {
     DeliverySeed.D dead = seed.delivery(d -> d.status = "dead");
     DeliverySeed.D sent = seed.delivery(d -> d.status = "sent");
     String before = state(failed) + state(dead) + state(sent);
-    Run r = retryFailed("--dry-run");
+    CliRun r = retryFailed("--dry-run");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.lines().contains("2 found, 0 re-queued (dry run)"), r.out());
     assertFalse(r.out().contains(failed.id.toString()), "ids only with --verbose: " + r.out());
@@ -109,7 +85,7 @@ class RetryFailedCommandTest {
     });
     DeliverySeed.D failed = seed.delivery(d -> d.lastError = "421 try later");
     DeliverySeed.D cancelled = seed.delivery(d -> d.status = "cancelled");
-    Run r = retryFailed("--verbose");
+    CliRun r = retryFailed("--verbose");
     assertEquals(0, r.code(), r.err());
     String deadLine = r.lines().stream().filter(l -> l.startsWith(dead.id.toString())).findFirst().orElseThrow(() ->
         new AssertionError(r.out()));
@@ -128,7 +104,7 @@ class RetryFailedCommandTest {
     assertEquals(4, seed.row(dead.id).getInteger("max_attempts"), "a dead delivery gets one more attempt");
     assertEquals("cancelled", seed.status(cancelled.id));
 
-    Run again = retryFailed();
+    CliRun again = retryFailed();
     assertEquals(0, again.code(), again.err());
     assertTrue(again.lines().contains("0 found, 0 re-queued"), again.out());
   }
@@ -151,19 +127,19 @@ class RetryFailedCommandTest {
       d.priority = 0;
       d.attempts = 2;
     });
-    Run r = retryFailed("--channel", "sms", "--status", "dead");
+    CliRun r = retryFailed("--channel", "sms", "--status", "dead");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.lines().contains("1 found, 1 re-queued"), r.out());
     assertEquals("pending", seed.status(deadSms.id));
     assertEquals("failed", seed.status(failedSms.id));
 
-    Run limited = retryFailed("--limit", "1", "--verbose");
+    CliRun limited = retryFailed("--limit", "1", "--verbose");
     assertEquals(0, limited.code(), limited.err());
     assertTrue(limited.lines().contains("1 found, 1 re-queued"), limited.out());
     assertTrue(limited.out().startsWith(criticalEmail.id.toString()), "critical first: " + limited.out());
     assertTrue(limited.out().contains("--limit"), "says the limit stopped it: " + limited.out());
 
-    Run capped = retryFailed("--max-retries", "5");
+    CliRun capped = retryFailed("--max-retries", "5");
     assertEquals(0, capped.code(), capped.err());
     assertTrue(capped.lines().contains("1 found, 1 re-queued"), capped.out());
     assertEquals("pending", seed.status(failedSms.id));
@@ -177,14 +153,14 @@ class RetryFailedCommandTest {
     DeliverySeed.D failed = seed.delivery(d -> { });
     for (String[] args : List.of(new String[] {"--status", "sent"}, new String[] {"--channel", "fax"}, new String[] {"--limit", "0"},
         new String[] {"--limit", "10001"}, new String[] {"--max-retries", "0"})) {
-      Run r = retryFailed(args);
+      CliRun r = retryFailed(args);
       assertEquals(2, r.code(), String.join(" ", args) + ": " + r.out() + r.err());
       assertTrue(r.err().startsWith("herald: " + args[0] + ": "), r.err());
       assertEquals(1, r.err().strip().lines().count(), r.err());
     }
     assertEquals(2, retryFailed("--limit", "many").code(), "picocli refuses a non-number");
     assertEquals(2, retryFailed("--bogus").code());
-    Run help = run("retry-failed", "--help");
+    CliRun help = CliRun.of("retry-failed", "--help");
     assertEquals(0, help.code(), help.err());
     assertTrue(help.out().contains("--max-retries"), help.out());
     assertEquals("failed", seed.status(failed.id));
@@ -196,7 +172,7 @@ class RetryFailedCommandTest {
     Path down = dir.resolve("down.json");
     Files.writeString(down, new JsonObject().put("postgres", new JsonObject()
         .put("uri", "postgresql://postgres@127.0.0.1:" + TestGateway.freePort() + "/postgres").put("schema", gw.schema)).encode());
-    Run r = run("retry-failed", "--conf", down.toString());
+    CliRun r = CliRun.of("retry-failed", "--conf", down.toString());
     assertEquals(1, r.code(), r.out() + r.err());
     assertTrue(r.err().startsWith("herald: retry-failed failed: "), r.err());
   }
@@ -206,7 +182,7 @@ class RetryFailedCommandTest {
   void badConfigurationExitsTwo() throws Exception {
     Path bad = dir.resolve("bad-" + UUID.randomUUID() + ".json");
     Files.writeString(bad, new JsonObject().put("postgres", new JsonObject().put("poolSize", -1)).encode());
-    Run r = run("retry-failed", "--conf", bad.toString());
+    CliRun r = CliRun.of("retry-failed", "--conf", bad.toString());
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().startsWith("herald: configuration error: postgres.poolSize"), r.err());
   }

@@ -8,22 +8,14 @@ import io.herald.PerClassGateway;
 import io.herald.SockJsClient;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
-import io.vertx.core.Context;
-import io.vertx.core.Deployable;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.deployment.DeploymentContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import java.lang.reflect.Field;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -58,7 +50,7 @@ class BroadcastPushTest {
     others.add(ws(user()));                // no roles at all
     matching.add(sockJs(user(), ops));
     others.add(sockJs(user(), "staff"));
-    List<Integer> perInstance = sessionsPerInstance();
+    List<Integer> perInstance = PushInspection.sessionsPerInstance(gw);
     assertEquals(2, perInstance.size(), "push verticle instances: " + perInstance);
     assertTrue(perInstance.stream().allMatch(n -> n >= 1), "sessions held per instance: " + perInstance);
 
@@ -170,23 +162,4 @@ class BroadcastPushTest {
     return name + "-" + UUID.randomUUID().toString().substring(0, 6);
   }
 
-  /** Sessions held by each push verticle instance (a precondition: the sockets really are spread over both). */
-  private static List<Integer> sessionsPerInstance() throws Exception {
-    Field sessions = PushVerticle.class.getDeclaredField("sessions");
-    sessions.setAccessible(true);
-    Field context = VerticleBase.class.getDeclaredField("context");
-    context.setAccessible(true);
-    List<Integer> out = new ArrayList<>();
-    for (DeploymentContext d : ((VertxInternal) gw.gateway().vertx()).deploymentManager().deployments()) {
-      for (Deployable instance : d.deployment().instances()) {
-        if (instance instanceof PushVerticle verticle) {
-          SessionRegistry registry = (SessionRegistry) sessions.get(verticle);
-          CompletableFuture<Integer> size = new CompletableFuture<>();
-          ((Context) context.get(verticle)).runOnContext(v -> size.complete(registry.size()));
-          out.add(size.get(10, TimeUnit.SECONDS));
-        }
-      }
-    }
-    return out;
-  }
 }

@@ -11,11 +11,8 @@ import io.herald.LogCapture;
 import io.herald.PerClassGateway;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
-import io.vertx.core.Context;
-import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -24,8 +21,6 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.deployment.DeploymentContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -34,7 +29,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Field;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,9 +38,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -162,7 +154,7 @@ class WebSocketPushTest {
       s.next("welcome");
       sockets.add(s);
     }
-    List<Integer> perInstance = sessionsPerInstance(gw);
+    List<Integer> perInstance = PushInspection.sessionsPerInstance(gw);
     assertEquals(2, perInstance.size(), "push verticle instances: " + perInstance);
     assertTrue(perInstance.stream().allMatch(n -> n >= 1), "sessions held per instance: " + perInstance);
 
@@ -770,30 +762,6 @@ class WebSocketPushTest {
       List<JsonObject> extra = s.pending().stream().filter(match).toList();
       assertTrue(extra.isEmpty(), "unexpected frames: " + extra);
     }
-  }
-
-  /**
-   * Sessions held by each push verticle instance, each read on that instance's own event loop.
-   * In-process inspection (a precondition check, not the behaviour under test): it proves the
-   * sockets really are spread over several instances.
-   */
-  private static List<Integer> sessionsPerInstance(TestGateway g) throws Exception {
-    Field sessions = PushVerticle.class.getDeclaredField("sessions");
-    sessions.setAccessible(true);
-    Field context = VerticleBase.class.getDeclaredField("context");
-    context.setAccessible(true);
-    List<Integer> out = new ArrayList<>();
-    for (DeploymentContext d : ((VertxInternal) g.gateway().vertx()).deploymentManager().deployments()) {
-      for (Deployable instance : d.deployment().instances()) {
-        if (instance instanceof PushVerticle verticle) {
-          SessionRegistry registry = (SessionRegistry) sessions.get(verticle);
-          CompletableFuture<Integer> size = new CompletableFuture<>();
-          ((Context) context.get(verticle)).runOnContext(v -> size.complete(registry.size()));
-          out.add(size.get(10, TimeUnit.SECONDS));
-        }
-      }
-    }
-    return out;
   }
 
   /**
