@@ -214,6 +214,13 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** A real SMTP server (GreenMail) on a free local port, started; the caller stops it. */
+  public static com.icegreen.greenmail.util.GreenMail smtp() {
+    var mail = new com.icegreen.greenmail.util.GreenMail(new com.icegreen.greenmail.util.ServerSetup(freePort(), "127.0.0.1", "smtp"));
+    mail.start();
+    return mail;
+  }
+
   public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

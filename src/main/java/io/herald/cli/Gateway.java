@@ -10,6 +10,8 @@ import io.herald.push.ConnectionLimiter;
 import io.herald.push.PushVerticle;
 import io.herald.delivery.DeliveryVerticle;
 import io.herald.delivery.Senders;
+import io.herald.digest.DigestVerticle;
+import io.herald.store.DigestStore;
 import io.herald.retry.RetryScannerVerticle;
 import io.herald.ingest.EventExpanderVerticle;
 import io.herald.store.Db;
@@ -50,6 +52,7 @@ public final class Gateway {
   private final java.util.List<String> deployments = new java.util.ArrayList<>();
   /** Names this process in delivery leases and attempt records. */
   private final String nodeId = nodeName();
+  private DigestVerticle digests;
 
   private Gateway(HeraldConfig config, Vertx vertx) {
     this.config = config;
@@ -83,11 +86,10 @@ public final class Gateway {
     // one. Fewer, larger transactions beat many small ones on a small machine (see BENCHMARKS.md).
     int perInstance = 1;
     NotificationStore store = new NotificationStore(pool);
-    NotificationWriter writer = new NotificationWriter(pool, config.throttle().maxPerWindow(),
-        (int) config.throttle().window().getSeconds());
+    NotificationWriter writer = new NotificationWriter(pool, config.throttle(), config.digest());
     DeliveryStore deliveries = new DeliveryStore(workerPool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
-        deliveries, new SubscriberStore(pool), fanout, limiter, readiness, perInstance);
+        deliveries, new SubscriberStore(pool, config.digest()), fanout, limiter, readiness, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
         .onSuccess(applied -> {
           if (!applied.isEmpty()) {
@@ -108,8 +110,18 @@ public final class Gateway {
           deployments.add(id);
           return deployDelivery(deliveries);
         })
-        .onSuccess(id -> {
+        .compose(id -> {
           deployments.add(id);
+          if (!config.channels().get("email").enabled()) {
+            return Future.succeededFuture(null); // digests are e-mails: nothing is ever held without the channel
+          }
+          digests = new DigestVerticle(config, new DigestStore(pool), new TemplateStore(pool), Clock.systemUTC());
+          return vertx.deployVerticle(digests);
+        })
+        .onSuccess(id -> {
+          if (id != null) {
+            deployments.add(id);
+          }
           readiness.started();
         })
         .mapEmpty();
@@ -154,6 +166,11 @@ public final class Gateway {
 
   public HeraldConfig config() {
     return config;
+  }
+
+  /** The digest sender (null when the e-mail channel is off); tests run it at the hour they choose. */
+  public DigestVerticle digests() {
+    return digests;
   }
 
   public int openSockets() {

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 public record HeraldConfig(
     Http http, Postgres postgres, Redis redis, Cluster cluster, Auth auth, Push push,
-    Map<String, Channel> channels, Retry retry, Throttle throttle, JsonObject source) {
+    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, JsonObject source) {
 
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
   public static final Set<String> SCOPES = Set.of("ingest", "broadcast", "admin");
@@ -120,9 +120,19 @@ public record HeraldConfig(
 
   /**
    * At most {@code maxPerWindow} external deliveries per recipient and category within
-   * {@code window} (0: no throttle); the rest are cancelled with reason {@code throttled}.
+   * {@code window} (0: no throttle); the rest are cancelled with reason {@code throttled}, or with
+   * {@code fold} (mode {@code digest}) held for the recipient's next daily digest e-mail.
    */
-  public record Throttle(int maxPerWindow, Duration window) {
+  public record Throttle(int maxPerWindow, Duration window, boolean fold) {
+  }
+
+  /**
+   * Digests: held e-mails go out at {@code hour} o'clock ({@code day}, 1 Monday .. 7 Sunday, for
+   * weekly ones) in the subscriber's time zone (default {@code timeZone}) unless the subscriber
+   * chose their own; each lists at most {@code maxItems}. With {@code unreadSummary}, users who
+   * have unread in-app notifications and opened no socket for a day get them summarised daily.
+   */
+  public record Digest(int hour, int day, String timeZone, int maxItems, boolean unreadSummary, int checkIntervalSeconds) {
   }
 
   /** Channels that can be requested on a notification. */
@@ -193,8 +203,45 @@ public record HeraldConfig(
     if (window.getSeconds() < 1 || window.toDays() > 31) {
       throw new ConfigException("throttle.window", "must be between 1s and 31d");
     }
-    Throttle throttle = new Throttle(r.integer("throttle.maxPerWindow", 0, 1_000_000), window);
-    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels, retry, throttle, c);
+    String mode = r.string("throttle.mode", false);
+    if (!mode.equals("cancel") && !mode.equals("digest")) {
+      throw new ConfigException("throttle.mode", "must be cancel or digest, got '" + mode + "'");
+    }
+    Throttle throttle = new Throttle(r.integer("throttle.maxPerWindow", 0, 1_000_000), window, mode.equals("digest"));
+    if (throttle.fold() && throttle.maxPerWindow() > 0 && !channels.get("email").enabled()) {
+      throw new ConfigException("throttle.mode", "digest folds throttled deliveries into e-mail digests: enable channels.email, "
+          + "or use cancel");
+    }
+    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels, retry, throttle, digest(r), c);
+  }
+
+  /** ISO day numbers (1 Monday .. 7 Sunday) by name, as subscribers and {@code digest.day} spell them. */
+  public static final List<String> DAYS = List.of("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday");
+
+  private static Digest digest(Reader r) {
+    String day = r.string("digest.day", false).toLowerCase(java.util.Locale.ROOT);
+    if (!DAYS.contains(day)) {
+      throw new ConfigException("digest.day", "must be a day of the week (monday .. sunday), got '" + day + "'");
+    }
+    String zone = r.string("digest.timeZone", false);
+    if (!validZone(zone)) {
+      throw new ConfigException("digest.timeZone", "must be an IANA time zone such as UTC or Europe/Paris, got '" + zone + "'");
+    }
+    return new Digest(r.integer("digest.hour", 0, 23), DAYS.indexOf(day) + 1, zone, r.integer("digest.maxItems", 1, 1000),
+        r.bool("digest.unreadSummary"), r.integer("digest.checkIntervalSeconds", 1, 3600));
+  }
+
+  /** An IANA region (Europe/Paris) or UTC: the names Java and PostgreSQL both know; no offsets or abbreviations. */
+  public static boolean validZone(String zone) {
+    if (zone == null || !(zone.equals("UTC") || zone.matches("[A-Za-z]+(/[A-Za-z0-9_+-]+){1,2}"))) {
+      return false;
+    }
+    try {
+      java.time.ZoneId.of(zone);
+      return true;
+    } catch (java.time.DateTimeException e) {
+      return false;
+    }
   }
 
   private static Auth auth(Reader r) {

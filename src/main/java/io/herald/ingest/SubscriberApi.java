@@ -3,6 +3,7 @@ package io.herald.ingest;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.config.HeraldConfig;
+import io.herald.store.NotificationWriter;
 import io.herald.store.SubscriberStore;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
  * subscriber; a field left out is cleared.
  */
 public final class SubscriberApi {
-  private static final Set<String> FIELDS = Set.of("email", "phone", "whatsapp", "locale", "roles", "preferences");
+  private static final Set<String> FIELDS = Set.of("email", "phone", "whatsapp", "locale", "timeZone", "roles", "preferences");
   private static final Pattern LOCALE = Pattern.compile("[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}");
   private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
   private static final Pattern CATEGORY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}");
@@ -47,7 +48,7 @@ public final class SubscriberApi {
     JsonObject body = IngestApi.jsonBody(ctx);
     for (String field : body.fieldNames()) {
       if (!FIELDS.contains(field)) {
-        throw HeraldException.invalid(field, "unknown field (known: email, locale, phone, preferences, roles, whatsapp)");
+        throw HeraldException.invalid(field, "unknown field (known: email, locale, phone, preferences, roles, timeZone, whatsapp)");
       }
     }
     String email = Fields.email(body, "email");
@@ -57,12 +58,18 @@ public final class SubscriberApi {
     if (locale != null && !LOCALE.matcher(locale).matches()) {
       throw HeraldException.invalid("locale", "must be a language tag such as en, fr or pt-BR");
     }
+    String timeZone = Fields.text(body, "timeZone", 64, false);
+    if (timeZone != null && !HeraldConfig.validZone(timeZone)) {
+      throw HeraldException.invalid("timeZone", "must be an IANA time zone such as UTC, Europe/Paris or America/New_York");
+    }
     List<String> roles = roles(body.getValue("roles"));
     JsonObject preferences = preferences(body.getValue("preferences"));
-    store.put(userId, email, phone, whatsapp, locale, roles, preferences).onSuccess(saved -> ctx.response()
+    store.put(userId, email, phone, whatsapp, locale, timeZone, roles, preferences).onSuccess(saved -> ctx.response()
             .setStatusCode(saved.created() ? 201 : 200).putHeader("Content-Type", "application/json")
             .end(saved.subscriber().toJson().encode()))
-        .onFailure(ctx::fail);
+        .onFailure(err -> ctx.fail(NotificationWriter.isDataError(err)
+            // a zone Java knows and this PostgreSQL does not (22023): the subscriber's mistake, not the server's
+            ? HeraldException.invalid("timeZone", "is not a time zone this database knows") : err));
   }
 
   private void get(RoutingContext ctx) {
@@ -107,18 +114,26 @@ public final class SubscriberApi {
     return new ArrayList<>(out);
   }
 
-  /** Only {"channels": {name: bool}, "categories": {name: bool}}: stored as given, read by ingest's SQL. */
+  /**
+   * {"channels": {name: choice}, "categories": {name: choice}, "digest": {"hour", "day",
+   * "unreadSummary"}}, where a choice is true, false or {"digest": "daily"|"weekly"} (e-mail only):
+   * stored as given, read by ingest's and the digests' SQL.
+   */
   private static JsonObject preferences(Object value) {
     if (value == null) {
       return new JsonObject();
     }
     if (!(value instanceof JsonObject prefs)) {
-      throw HeraldException.invalid("preferences", "must be an object {\"channels\": {...}, \"categories\": {...}}");
+      throw HeraldException.invalid("preferences", "must be an object {\"channels\": {...}, \"categories\": {...}, \"digest\": {...}}");
     }
     JsonObject out = new JsonObject();
     for (String key : prefs.fieldNames()) {
+      if (key.equals("digest")) {
+        out.put(key, schedule(prefs.getValue(key)));
+        continue;
+      }
       if (!key.equals("channels") && !key.equals("categories")) {
-        throw HeraldException.invalid("preferences." + key, "unknown field (known: channels, categories)");
+        throw HeraldException.invalid("preferences." + key, "unknown field (known: channels, categories, digest)");
       }
       if (!(prefs.getValue(key) instanceof JsonObject map)) {
         throw HeraldException.invalid("preferences." + key, "must be an object of names to true/false");
@@ -135,12 +150,57 @@ public final class SubscriberApi {
         if (key.equals("categories") && !CATEGORY.matcher(name).matches()) {
           throw HeraldException.invalid(at, "is not a category name");
         }
-        if (!(map.getValue(name) instanceof Boolean b)) {
-          throw HeraldException.invalid(at, "must be true or false");
-        }
-        checked.put(name, b);
+        checked.put(name, choice(at, key.equals("categories") || name.equals("email"), map.getValue(name)));
       }
       out.put(key, checked);
+    }
+    return out;
+  }
+
+  private static final Set<String> PERIODS = Set.of("daily", "weekly");
+
+  /** true, false, or (e-mail only) {"digest": "daily"|"weekly"}. */
+  private static Object choice(String at, boolean digestible, Object value) {
+    if (value instanceof Boolean) {
+      return value;
+    }
+    if (digestible && value instanceof JsonObject o && o.size() == 1 && o.getValue("digest") instanceof String period
+        && PERIODS.contains(period)) {
+      return o.copy();
+    }
+    throw HeraldException.invalid(at, digestible ? "must be true, false or {\"digest\": \"daily\"} (or \"weekly\")"
+        : "must be true or false (digests are e-mails: only channels.email and categories take {\"digest\": ...})");
+  }
+
+  /** When this subscriber's digests go: {"hour": 0..23, "day": "monday".., "unreadSummary": bool}, each optional. */
+  private static JsonObject schedule(Object value) {
+    if (!(value instanceof JsonObject o)) {
+      throw HeraldException.invalid("preferences.digest", "must be an object {\"hour\", \"day\", \"unreadSummary\"}");
+    }
+    JsonObject out = new JsonObject();
+    for (String key : o.fieldNames()) {
+      Object v = o.getValue(key);
+      switch (key) {
+        case "hour" -> {
+          if (!(v instanceof Integer || v instanceof Long) || ((Number) v).intValue() < 0 || ((Number) v).intValue() > 23) {
+            throw HeraldException.invalid("preferences.digest.hour", "must be a whole hour from 0 to 23");
+          }
+          out.put(key, ((Number) v).intValue());
+        }
+        case "day" -> {
+          if (!(v instanceof String day) || !HeraldConfig.DAYS.contains(day)) {
+            throw HeraldException.invalid("preferences.digest.day", "must be a day of the week in lower case: monday .. sunday");
+          }
+          out.put(key, day);
+        }
+        case "unreadSummary" -> {
+          if (!(v instanceof Boolean b)) {
+            throw HeraldException.invalid("preferences.digest.unreadSummary", "must be true or false");
+          }
+          out.put(key, b);
+        }
+        default -> throw HeraldException.invalid("preferences.digest." + key, "unknown field (known: hour, day, unreadSummary)");
+      }
     }
     return out;
   }

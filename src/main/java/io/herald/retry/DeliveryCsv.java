@@ -19,7 +19,9 @@ public final class DeliveryCsv {
   }
 
   public static String row(DeliveryView d) {
-    return row(List.of(d.id().toString(), d.notificationId().toString(), text(d.recipient()), d.channel(), text(d.destination()),
+    // a digest's own e-mail has no notification
+    String notification = d.notificationId() == null ? "" : d.notificationId().toString();
+    return row(List.of(d.id().toString(), notification, text(d.recipient()), d.channel(), text(d.destination()),
         d.status(), text(d.reason()), String.valueOf(d.attempts()), String.valueOf(d.maxAttempts()), text(d.lastErrorClass()),
         d.lastHttpStatus() == null ? "" : String.valueOf(d.lastHttpStatus()), text(d.lastError()), Notification.iso(d.createdAt()),
         Notification.iso(d.updatedAt())));

@@ -28,13 +28,14 @@ public final class DeliveryAdminStore {
   /** Rows per page of an export. */
   public static final int EXPORT_PAGE = 500;
   static final List<String> RETRYABLE = List.of("failed", "dead", "cancelled");
-  static final List<String> CANCELLABLE = List.of("pending", "failed", "dead");
+  static final List<String> CANCELLABLE = List.of("pending", "failed", "dead", "held");
   static final List<String> BULK_RETRYABLE = List.of("failed", "dead");
 
-  private static final String COLUMNS = "d.id, d.notification_id, n.recipient, d.channel, d.destination, d.status, d.reason, "
+  private static final String COLUMNS = "d.id, d.notification_id, d.digest_id, coalesce(n.recipient, g.recipient) AS recipient, d.channel, d.destination, d.status, d.reason, "
       + "d.priority, d.attempts, d.max_attempts, d.next_attempt_at, d.last_error, d.last_error_class, d.last_http_status, "
       + "d.provider_message_id, d.expires_at, d.created_at, d.updated_at, d.sent_at";
-  private static final String JOIN = " JOIN notifications n ON n.id = d.notification_id";
+  /** A digest's e-mail has no notification: its recipient comes from the digest. */
+  private static final String JOIN = " LEFT JOIN notifications n ON n.id = d.notification_id LEFT JOIN digests g ON g.id = d.digest_id";
 
   private static final String FOR_NOTIFICATION = "SELECT " + COLUMNS + " FROM deliveries d" + JOIN
       + " WHERE d.notification_id = $1 ORDER BY d.created_at, d.channel";
@@ -206,7 +207,7 @@ public final class DeliveryAdminStore {
   }
 
   private static DeliveryView read(Row r) {
-    return new DeliveryView(r.getUUID("id"), r.getUUID("notification_id"), r.getString("recipient"), r.getString("channel"),
+    return new DeliveryView(r.getUUID("id"), r.getUUID("notification_id"), r.getUUID("digest_id"), r.getString("recipient"), r.getString("channel"),
         r.getString("destination"), r.getString("status"), r.getString("reason"), r.getInteger("priority"), r.getInteger("attempts"),
         r.getInteger("max_attempts"), r.getOffsetDateTime("next_attempt_at"), r.getString("last_error"),
         r.getString("last_error_class"), r.getInteger("last_http_status"), r.getString("provider_message_id"),

@@ -3,6 +3,7 @@ package io.herald.store;
 import io.herald.delivery.DeliveryJob;
 import io.herald.delivery.Dispatch;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -20,8 +21,7 @@ import java.util.stream.Collectors;
  * workers and scanners on any number of nodes can run against one database.
  */
 public final class DeliveryStore {
-  private static final String NOTIFICATION_COLUMNS = Arrays.stream(NotificationStore.COLUMNS.split(",\\s*"))
-      .map(c -> "n." + c).collect(Collectors.joining(", "));
+  private static final String NOTIFICATION_COLUMNS = NotificationStore.columns("n");
 
   /**
    * Claims the deliveries that still have the attempts count their dispatch saw and are pending or
@@ -35,12 +35,14 @@ public final class DeliveryStore {
       + "ORDER BY d.id FOR UPDATE OF d SKIP LOCKED), "
       + "c AS (UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, lease_until = now() + $3 * interval '1 second', "
       + "lease_owner = $4, updated_at = now() FROM pick WHERE d.id = pick.id "
-      + "RETURNING d.id, d.notification_id, d.channel, d.destination, d.attempts, d.max_attempts), "
+      + "RETURNING d.id, d.notification_id, d.digest_id, d.channel, d.destination, d.attempts, d.max_attempts), "
       + "a AS (INSERT INTO delivery_attempts (delivery_id, attempt, started_at, outcome, node) "
       + "SELECT id, attempts, now(), 'sending', $4 FROM c) "
       + "SELECT c.id AS delivery_id, c.channel AS delivery_channel, c.destination, c.attempts AS attempt, c.max_attempts, "
-      + "nc.parts, " + NOTIFICATION_COLUMNS + " FROM c JOIN notifications n ON n.id = c.notification_id "
-      + "LEFT JOIN notification_content nc ON nc.notification_id = c.notification_id AND nc.channel = c.channel";
+      + "coalesce(g.parts, nc.parts) AS parts, c.digest_id, g.recipient AS digest_recipient, g.created_at AS digest_created, "
+      + NOTIFICATION_COLUMNS + " FROM c LEFT JOIN notifications n ON n.id = c.notification_id "
+      + "LEFT JOIN notification_content nc ON nc.notification_id = c.notification_id AND nc.channel = c.channel "
+      + "LEFT JOIN digests g ON g.id = c.digest_id AND c.notification_id IS NULL";
 
   /**
    * Records outcomes. The delivery row changes only while it is still on the attempt that is
@@ -107,11 +109,21 @@ public final class DeliveryStore {
         .addValue(owner);
     return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<DeliveryJob> jobs = new ArrayList<>(rows.size());
-      rows.forEach(r -> jobs.add(new DeliveryJob(r.getUUID("delivery_id"), r.getString("delivery_channel"), r.getString("destination"),
-          r.getInteger("attempt"), r.getInteger("max_attempts"), NotificationStore.read(r),
-          r.getValue("parts") instanceof io.vertx.core.json.JsonObject parts ? parts : null)));
+      rows.forEach(r -> {
+        JsonObject parts = r.getValue("parts") instanceof JsonObject p ? p : null;
+        Notification n = r.getUUID("id") != null ? NotificationStore.read(r) : digestAsNotification(r, parts);
+        jobs.add(new DeliveryJob(r.getUUID("delivery_id"), r.getString("delivery_channel"), r.getString("destination"),
+            r.getInteger("attempt"), r.getInteger("max_attempts"), n, parts));
+      });
       return jobs;
     });
+  }
+
+  /** A digest's e-mail as the sender sees it: the digest's subject and text stand in for a title and body. */
+  private static Notification digestAsNotification(Row r, JsonObject parts) {
+    return new Notification(r.getUUID("digest_id"), r.getString("digest_recipient"), 0, parts.getString("subject"),
+        parts.getString("text"), "info", "digest", null, null, null, "normal", List.of("email"), null, null,
+        r.getOffsetDateTime("digest_created"), null, null, null);
   }
 
   /** Records finished attempts; answers the ids whose delivery row took the outcome (not overtaken). */

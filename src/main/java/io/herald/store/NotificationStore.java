@@ -25,6 +25,12 @@ import java.util.UUID;
 public final class NotificationStore {
   static final String COLUMNS = "id, recipient, seq, title, body, level, category, action_url, action_label, data, priority, "
       + "channels, idempotency_key, idempotency_hash, created_at, read_at, send_at, expires_at";
+  /** {@link #COLUMNS} qualified by a table alias, for joins. */
+  static String columns(String alias) {
+    return java.util.Arrays.stream(COLUMNS.split(",\\s*")).map(c -> alias + "." + c)
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
   /** In the inbox now: not deleted, not waiting for its send time, not expired. */
   private static final String VISIBLE = "deleted_at IS NULL AND NOT scheduled AND NOT expired "
       + "AND (expires_at IS NULL OR expires_at > now())";
@@ -197,5 +203,16 @@ public final class NotificationStore {
         channels == null ? List.of() : Arrays.asList(channels), r.getString("idempotency_key"), r.getString("idempotency_hash"),
         r.getOffsetDateTime("created_at"), r.getOffsetDateTime("read_at"), r.getOffsetDateTime("send_at"),
         r.getOffsetDateTime("expires_at"));
+  }
+
+  /**
+   * Records that these users had a socket open now (their inbox row is made if they have none yet,
+   * locked in user order like every inbox write, so no two writers wait on each other in a cycle).
+   */
+  public Future<Void> markSeen(List<String> users) {
+    return pool.preparedQuery("INSERT INTO inbox (recipient, last_seq, unread, version, seen_at) "
+            + "SELECT r, 0, 0, 0, now() FROM unnest($1::text[]) AS r ORDER BY r "
+            + "ON CONFLICT (recipient) DO UPDATE SET seen_at = excluded.seen_at")
+        .execute(Tuple.tuple().addValue(users.toArray(new String[0]))).mapEmpty();
   }
 }

@@ -1,5 +1,6 @@
 package io.herald.store;
 
+import io.herald.config.HeraldConfig;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -65,14 +66,27 @@ public final class NotificationWriter {
    * The delivery rows of the notifications that went in (a clashing idempotency key skips its
    * row's deliveries too). The destination is the notification's own address, else the
    * subscriber's (WhatsApp falls back to the phone number); no destination or an opt-out of the
-   * channel or the category writes the row as cancelled with the reason. With a throttle ($7 > 0
-   * deliveries per $8 seconds), a recipient's sendable deliveries of one category beyond that many
-   * in the window (those already written, then this batch's in order) are cancelled as
-   * {@code throttled}; the recipient's inbox row, locked earlier in the transaction, keeps two
-   * transactions from counting past each other.
+   * channel or the category writes the row as cancelled with the reason.
+   *
+   * <p>An e-mail the subscriber wants as a digest (their category's {@code {"digest": ...}} before
+   * their e-mail channel's; never a critical one) is written {@code held} with reason
+   * {@code daily} or {@code weekly}, due at their next digest time ({@code digest_slot}, in their
+   * time zone, after the notification's send time).
+   *
+   * <p>With a throttle ($7 > 0 deliveries per $8 seconds), a recipient's sendable deliveries of one
+   * category beyond that many in the window (those already written and not held, then this
+   * batch's in order) are cancelled as {@code throttled}, or with $9 (mode digest) held as
+   * {@code throttled} for the next daily digest when the recipient can get one (an e-mail address;
+   * webhooks and critical ones are never folded). The recipient's inbox row, locked earlier in the
+   * transaction, keeps two transactions from counting past each other. $10..$12: the default
+   * digest zone, hour and day.
    */
   private static final String DELIVERIES = "WITH x AS (SELECT t.*, n.recipient, n.category, n.priority, n.expires_at, "
-      + "n.created_at AS made, d.dest, d.opted, NOT d.opted AND d.dest IS NOT NULL AS sendable "
+      + "n.created_at AS made, d.dest, d.opted, d.held, NOT d.opted AND d.dest IS NOT NULL AND d.held IS NULL AS sendable, "
+      + "s.email IS NOT NULL AS has_email, coalesce(s.time_zone, $10) AS zone, "
+      + "coalesce((s.preferences -> 'digest' ->> 'hour')::int, $11) AS hour, "
+      + "coalesce(array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'], "
+      + "s.preferences -> 'digest' ->> 'day'), $12) AS day "
       + "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::timestamptz[]) WITH ORDINALITY "
       + "AS t(id, nid, channel, override, max_attempts, next_at, ord) "
       + "JOIN notifications n ON n.id = t.nid LEFT JOIN subscribers s ON s.user_id = n.recipient "
@@ -80,37 +94,47 @@ public final class NotificationWriter {
       + "WHEN 'sms' THEN coalesce(t.override, s.phone) WHEN 'whatsapp' THEN coalesce(t.override, s.whatsapp, s.phone) "
       + "ELSE t.override END AS dest, "
       + "coalesce(s.preferences -> 'channels' -> t.channel = 'false'::jsonb, false) "
-      + "OR coalesce(s.preferences -> 'categories' -> n.category = 'false'::jsonb, false) AS opted) d), "
-      + "y AS (SELECT x.*, count(*) FILTER (WHERE x.sendable) OVER (PARTITION BY x.recipient, x.category ORDER BY x.ord) AS nth FROM x) "
+      + "OR coalesce(s.preferences -> 'categories' -> n.category = 'false'::jsonb, false) AS opted, "
+      + "CASE WHEN t.channel = 'email' AND n.priority <> 'critical' THEN coalesce(s.preferences -> 'categories' -> n.category "
+      + "->> 'digest', s.preferences -> 'channels' -> 'email' ->> 'digest') END AS held) d), "
+      + "y AS (SELECT x.*, count(*) FILTER (WHERE x.sendable) OVER (PARTITION BY x.recipient, x.category ORDER BY x.ord) AS nth FROM x), "
+      + "z AS (SELECT y.*, y.sendable AND r.recent + y.nth > $7 AS over FROM y CROSS JOIN LATERAL (SELECT CASE WHEN $7 <= 0 "
+      + "THEN -2147483648 ELSE (SELECT count(*) FROM notifications n2 JOIN deliveries d2 ON d2.notification_id = n2.id "
+      + "WHERE n2.recipient = y.recipient AND n2.category IS NOT DISTINCT FROM y.category "
+      + "AND n2.created_at > now() - $8 * interval '1 second' AND d2.status NOT IN ('cancelled', 'held', 'digested')) END AS recent) r), "
+      + "w AS (SELECT z.*, CASE WHEN NOT z.opted AND z.dest IS NOT NULL AND z.held IS NOT NULL THEN z.held "
+      + "WHEN z.over AND $9 AND z.channel <> 'webhook' AND z.priority <> 'critical' AND (z.has_email OR z.channel = 'email') "
+      + "THEN 'throttled' END AS hold FROM z) "
       + "INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
       + "priority, max_attempts, next_attempt_at, expires_at, created_at, updated_at) "
-      + "SELECT y.id, y.nid, y.channel, y.dest, "
-      + "CASE WHEN NOT y.sendable OR r.recent + y.nth > $7 THEN 'cancelled' ELSE 'pending' END, "
-      + "CASE WHEN y.opted THEN 'opted_out' WHEN y.dest IS NULL THEN 'no_destination' WHEN r.recent + y.nth > $7 THEN 'throttled' END, "
-      + "array_position(ARRAY['critical', 'high', 'normal', 'low'], y.priority) - 1, y.max_attempts, y.next_at, y.expires_at, "
-      + "y.made, y.made FROM y CROSS JOIN LATERAL (SELECT CASE WHEN $7 <= 0 THEN -2147483648 ELSE "
-      + "(SELECT count(*) FROM notifications n2 JOIN deliveries d2 ON d2.notification_id = n2.id "
-      + "WHERE n2.recipient = y.recipient AND n2.category IS NOT DISTINCT FROM y.category "
-      + "AND n2.created_at > now() - $8 * interval '1 second' AND d2.status <> 'cancelled') END AS recent) r "
+      + "SELECT w.id, w.nid, w.channel, w.dest, "
+      + "CASE WHEN w.hold IS NOT NULL THEN 'held' WHEN NOT w.sendable OR w.over THEN 'cancelled' ELSE 'pending' END, "
+      + "CASE WHEN w.hold IS NOT NULL THEN w.hold WHEN w.opted THEN 'opted_out' WHEN w.dest IS NULL THEN 'no_destination' "
+      + "WHEN w.over THEN 'throttled' END, "
+      + "array_position(ARRAY['critical', 'high', 'normal', 'low'], w.priority) - 1, w.max_attempts, "
+      + "CASE WHEN w.hold IS NULL THEN w.next_at ELSE digest_slot(CASE WHEN w.hold = 'weekly' THEN 'weekly' ELSE 'daily' END, "
+      + "w.zone, w.hour, w.day, greatest(w.next_at, now())) END, w.expires_at, w.made, w.made FROM w "
       + "RETURNING id, notification_id, channel, status, reason";
 
   private final Pool pool;
-  private final int throttleMax;
-  private final int throttleWindowSeconds;
+  private final HeraldConfig.Throttle throttle;
+  private final HeraldConfig.Digest digest;
 
   /** One ingest request: its notification rows and the delivery rows to write with them. */
   public record Request(List<Notification> rows, List<DeliveryPlan> deliveries) {
   }
 
+  /** No throttle; digests at 08:00 UTC (Mondays for weekly ones) unless subscribers chose otherwise. */
   public NotificationWriter(Pool pool) {
-    this(pool, 0, 0);
+    this(pool, new HeraldConfig.Throttle(0, java.time.Duration.ofHours(1), false),
+        new HeraldConfig.Digest(8, 1, "UTC", 50, false, 60));
   }
 
-  /** With a throttle: at most {@code max} external deliveries per recipient and category per window (0: none). */
-  public NotificationWriter(Pool pool, int max, int windowSeconds) {
+  /** With the throttle and the default digest schedule as configured. */
+  public NotificationWriter(Pool pool, HeraldConfig.Throttle throttle, HeraldConfig.Digest digest) {
     this.pool = pool;
-    this.throttleMax = max;
-    this.throttleWindowSeconds = windowSeconds;
+    this.throttle = throttle;
+    this.digest = digest;
   }
 
   /**
@@ -314,8 +338,12 @@ public final class NotificationWriter {
         .addValue(plans.stream().map(DeliveryPlan::destination).toArray(String[]::new))
         .addValue(plans.stream().map(DeliveryPlan::maxAttempts).toArray(Integer[]::new))
         .addValue(plans.stream().map(DeliveryPlan::nextAttemptAt).toArray(OffsetDateTime[]::new))
-        .addValue(throttleMax)
-        .addValue(throttleWindowSeconds);
+        .addValue(throttle.maxPerWindow())
+        .addValue((int) throttle.window().getSeconds())
+        .addValue(throttle.fold())
+        .addValue(digest.timeZone())
+        .addValue(digest.hour())
+        .addValue(digest.day());
   }
 
   private static Tuple insertParams(List<Notification> rows) {

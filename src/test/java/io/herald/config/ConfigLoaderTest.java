@@ -219,6 +219,12 @@ class ConfigLoaderTest {
     refusedFile("{\"channels\": {\"email\": {\"concurrency\": 0}}}", "channels.email.concurrency");
     refusedFile("{\"channels\": {\"sms\": {\"retry\": {\"maxAttempts\": 3, \"jitter\": 1}}}}", "channels.sms.retry.jitter");
     refusedFile("{\"channels\": {\"sms\": {\"retry\": {\"backoff\": [\"soon\"]}}}}", "channels.sms.retry.backoff");
+    refusedFile("{\"throttle\": {\"mode\": \"drop\"}}", "throttle.mode");
+    // folding into digests needs the e-mail channel that sends them
+    refusedFile("{\"throttle\": {\"maxPerWindow\": 5, \"mode\": \"digest\"}}", "throttle.mode");
+    refusedFile("{\"digest\": {\"timeZone\": \"CEST\"}}", "digest.timeZone");
+    refusedFile("{\"digest\": {\"day\": \"someday\"}}", "digest.day");
+    refusedFile("{\"digest\": {\"hour\": 24}}", "digest.hour");
     // a lease shorter than a send would let a second worker start the same attempt
     refusedFile("{\"retry\": {\"leaseSeconds\": 20}, \"channels\": {\"email\": {\"enabled\": true}}}", "retry.leaseSeconds");
   }

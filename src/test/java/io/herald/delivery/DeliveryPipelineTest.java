@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.herald.PerClassGateway;
 import io.herald.StandIn;
 import io.herald.StandIn.Answer;
@@ -70,18 +69,12 @@ class DeliveryPipelineTest {
       : r.body().contains("hook-hang") ? Answer.hang()
       : r.body().contains("hook-expiring") ? Answer.status(503).header("Retry-After", "30")
       : Answer.status(204));
-  static final GreenMail SMTP = smtp();
+  static final GreenMail SMTP = TestGateway.smtp();
 
   static TestGateway gw;
 
   @RegisterExtension
   static final PerClassGateway GATEWAY = new PerClassGateway(config(), g -> gw = g);
-
-  static GreenMail smtp() {
-    GreenMail mail = new GreenMail(new ServerSetup(TestGateway.freePort(), "127.0.0.1", "smtp"));
-    mail.start();
-    return mail;
-  }
 
   static JsonObject config() {
     JsonObject twilio = new JsonObject().put("enabled", true).put("provider", "twilio").put("baseUrl", TWILIO.url())

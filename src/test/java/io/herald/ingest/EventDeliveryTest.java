@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.herald.PerClassGateway;
 import io.herald.StandIn;
 import io.herald.TestGateway;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** An event's external deliveries carry the template's own e-mail and SMS texts, in the recipient's locale. */
 class EventDeliveryTest {
   static final StandIn SMS = StandIn.start(r -> StandIn.Answer.json(201, "{\"sid\":\"SM1\"}"));
-  static final GreenMail SMTP = smtp();
+  static final GreenMail SMTP = TestGateway.smtp();
   static TestGateway gw;
 
   @RegisterExtension
@@ -31,12 +30,6 @@ class EventDeliveryTest {
           .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", SMTP.getSmtp().getPort())))
       .put("sms", new JsonObject().put("enabled", true).put("baseUrl", SMS.url()).put("accountSid", "AC1").put("authToken", "t")
           .put("from", "+15550000000"))), g -> gw = g);
-
-  static GreenMail smtp() {
-    GreenMail mail = new GreenMail(new ServerSetup(TestGateway.freePort(), "127.0.0.1", "smtp"));
-    mail.start();
-    return mail;
-  }
 
   @AfterAll
   static void stop() {

@@ -51,6 +51,20 @@ class SubscriberApiTest {
   }
 
   @Test
+  void digestChoicesAndTheTimeZoneAreKept() {
+    JsonObject prefs = new JsonObject()
+        .put("channels", new JsonObject().put("email", new JsonObject().put("digest", "weekly")))
+        .put("categories", new JsonObject().put("news", new JsonObject().put("digest", "daily")).put("ads", false))
+        .put("digest", new JsonObject().put("hour", 18).put("day", "friday").put("unreadSummary", false));
+    HttpResponse<Buffer> r = put("zoe", TestGateway.ADMIN_KEY, new JsonObject().put("timeZone", "America/Sao_Paulo")
+        .put("preferences", prefs));
+    assertEquals(201, r.statusCode(), r.bodyAsString());
+    JsonObject got = gw.get("/v1/subscribers/zoe", TestGateway.ADMIN_KEY).bodyAsJsonObject();
+    assertEquals("America/Sao_Paulo", got.getString("timeZone"));
+    assertEquals(prefs, got.getJsonObject("preferences"));
+  }
+
+  @Test
   void deleteForgetsAndUnknownIsA404() {
     assertEquals(201, put("gone", TestGateway.ADMIN_KEY, new JsonObject().put("email", "g@example.com")).statusCode());
     assertEquals(403, gw.request(HttpMethod.DELETE, "/v1/subscribers/gone", TestGateway.INGEST_KEY, null).statusCode(),
@@ -80,6 +94,14 @@ class SubscriberApiTest {
       "{\"preferences\": {\"channels\": {\"sms\": \"no\"}}}|preferences.channels.sms",
       "{\"preferences\": {\"times\": {}}}|preferences.times",
       "{\"preferences\": []}|preferences",
+      "{\"timeZone\": \"Mars/Olympus\"}|timeZone",
+      "{\"timeZone\": \"+02:00\"}|timeZone",
+      "{\"preferences\": {\"categories\": {\"news\": {\"digest\": \"hourly\"}}}}|preferences.categories.news",
+      "{\"preferences\": {\"channels\": {\"sms\": {\"digest\": \"daily\"}}}}|preferences.channels.sms",
+      "{\"preferences\": {\"digest\": {\"hour\": 24}}}|preferences.digest.hour",
+      "{\"preferences\": {\"digest\": {\"day\": \"Caturday\"}}}|preferences.digest.day",
+      "{\"preferences\": {\"digest\": {\"unreadSummary\": \"yes\"}}}|preferences.digest.unreadSummary",
+      "{\"preferences\": {\"digest\": {\"minute\": 5}}}|preferences.digest.minute",
       "{\"nickname\": \"ada\"}|nickname"})
   void badFieldsAreA400NamingTheField(String body, String field) {
     HttpResponse<Buffer> r = put("bad", TestGateway.ADMIN_KEY, new JsonObject(body));

@@ -764,7 +764,7 @@ class DeliveriesApiTest {
     JsonObject e = deliveries.stream().map(JsonObject.class::cast).filter(o -> o.getString("channel").equals("email")).findFirst()
         .orElseThrow();
     // the delivery as listed, plus its attempt log
-    assertEquals(Set.of("id", "notificationId", "recipient", "channel", "destination", "status", "reason", "priority", "attempts",
+    assertEquals(Set.of("id", "notificationId", "digestId", "recipient", "channel", "destination", "status", "reason", "priority", "attempts",
         "maxAttempts", "nextAttemptAt", "lastError", "lastErrorClass", "lastHttpStatus", "providerMessageId", "createdAt", "updatedAt",
         "sentAt", "attemptLog"), e.fieldNames());
     assertEquals(email.id.toString(), e.getString("id"));

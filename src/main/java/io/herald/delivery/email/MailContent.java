@@ -7,12 +7,12 @@ import io.herald.store.Notification;
  * minimal HTML part in which everything the notification supplies is escaped. The action becomes a
  * link only when it is an http(s) URL, so a {@code javascript:} action is shown, not clickable.
  */
-final class MailContent {
+public final class MailContent {
   private MailContent() {
   }
 
   /** A header value with every control character (CR and LF included) replaced by a space. */
-  static String headerValue(String value) {
+  public static String headerValue(String value) {
     if (value == null) {
       return "";
     }
@@ -53,7 +53,7 @@ final class MailContent {
     return out.append("</body></html>\n").toString();
   }
 
-  static String escape(String s) {
+  public static String escape(String s) {
     if (s == null) {
       return "";
     }

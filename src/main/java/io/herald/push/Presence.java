@@ -1,0 +1,60 @@
+package io.herald.push;
+
+import io.herald.store.NotificationStore;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When users last had a socket open, for the unread summaries ({@code digest.unreadSummary}): a
+ * user is marked seen when a socket opens or closes, and again every hour while one stays open,
+ * in one batched write a minute (or each {@code digest.checkIntervalSeconds} if shorter) per
+ * instance. Only the open sessions are remembered.
+ */
+final class Presence {
+  private static final Logger log = LoggerFactory.getLogger(Presence.class);
+  static final long REFRESH_MS = 3_600_000;
+
+  private final NotificationStore store;
+  private final Map<Session, Long> marked = new IdentityHashMap<>();
+  private final Set<String> touched = new TreeSet<>();
+
+  Presence(NotificationStore store) {
+    this.store = store;
+  }
+
+  void opened(Session session, long now) {
+    marked.put(session, now);
+    touched.add(session.userId());
+  }
+
+  void closed(Session session) {
+    if (marked.remove(session) != null) {
+      touched.add(session.userId());
+    }
+  }
+
+  /** Writes who was seen since the last flush, plus the users of sockets open for another hour. */
+  Future<Void> flush(long now) {
+    marked.replaceAll((session, at) -> {
+      if (now - at >= REFRESH_MS) {
+        touched.add(session.userId());
+        return now;
+      }
+      return at;
+    });
+    if (touched.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> users = new ArrayList<>(touched);
+    touched.clear();
+    return store.markSeen(users).onFailure(err -> log.debug("could not record {} users as seen: {}", users.size(),
+        err.getMessage()));
+  }
+}
