@@ -30,10 +30,15 @@ public final class IngestClient {
   }
 
   public Future<Outcome> post(Buffer body) {
+    return post("/v1/notifications", body);
+  }
+
+  /** POSTs {@code body} to another API path ({@code /v1/broadcasts}, {@code /v1/events}) with the same key. */
+  public Future<Outcome> post(String uri, Buffer body) {
     long start = System.nanoTime();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.AUTHORIZATION, authorization)
         .add(HttpHeaders.CONTENT_TYPE, "application/json");
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/notifications").setHeaders(headers)
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(uri).setHeaders(headers)
         .setIdleTimeout(30_000);
     return client.request(options)
         .compose(req -> req.send(body))

@@ -1,5 +1,6 @@
 package io.herald.cli;
 
+import io.herald.bench.BroadcastBench;
 import io.herald.bench.ConnectionsBench;
 import io.herald.bench.DeliveryBench;
 import io.herald.bench.E2eBench;
@@ -23,11 +24,11 @@ import picocli.CommandLine.TypeConversionException;
 /** {@code bench}: the load tool, run against a gateway that is already running (see BENCHMARKS.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the load tool against a running gateway (see BENCHMARKS.md).",
     subcommands = {BenchCommand.Ingest.class, BenchCommand.Connections.class, BenchCommand.Fanout.class, BenchCommand.E2e.class,
-        BenchCommand.Delivery.class, BenchCommand.Scan.class})
+        BenchCommand.Delivery.class, BenchCommand.Scan.class, BenchCommand.Broadcast.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
-    throw new IllegalArgumentException("bench: name a scenario: ingest, connections, fanout, e2e, delivery or scan (bench --help)");
+    throw new IllegalArgumentException("bench: name a scenario: ingest, connections, fanout, e2e, delivery, scan or broadcast (bench --help)");
   }
 
   /** Options every scenario takes. */
@@ -189,6 +190,29 @@ final class BenchCommand implements Runnable {
       DeliveryBench.Params p = new DeliveryBench.Params(common.target(), channel, m, providerPort, batch, concurrency, count, maxBacklog, rate, duration,
           warmup, grace, users, prefix, pool, hold);
       return Runner.run(common.eventLoops, loops -> DeliveryBench.run(loops, p));
+    }
+  }
+
+  @Command(name = "broadcast", mixinStandardHelpOptions = true, description = "Open N push sockets, send broadcasts to everyone one at a time: "
+      + "time until the last socket has each. The key needs the broadcast scope.")
+  static final class Broadcast implements Callable<Integer> {
+    @Mixin Common common;
+    @Option(names = "--sockets", defaultValue = "10000", description = "sockets (one user each) (default ${DEFAULT-VALUE})") int sockets;
+    @Option(names = "--rounds", defaultValue = "10", description = "broadcasts, one at a time (default ${DEFAULT-VALUE})") int rounds;
+    @Option(names = "--sources", split = ",", paramLabel = "ADDR,..", description = "local addresses to bind sockets to, round-robin") List<String> sources = List.of();
+    @Option(names = "--prefix", defaultValue = "bench-b", description = "user id prefix (default ${DEFAULT-VALUE})") String prefix;
+    @Option(names = "--connect-concurrency", defaultValue = "256", description = "handshakes in flight (default ${DEFAULT-VALUE})") int connectConcurrency;
+    @Option(names = "--welcome-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "give up on a socket with no welcome frame after this (default ${DEFAULT-VALUE})") Duration welcomeTimeout;
+    @Option(names = "--round-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "stop waiting for a round's last socket after this (default ${DEFAULT-VALUE})") Duration roundTimeout;
+
+    @Override
+    public Integer call() {
+      if (sockets < 1 || rounds < 1) {
+        throw new IllegalArgumentException("--sockets and --rounds must be at least 1");
+      }
+      BroadcastBench.Params p = new BroadcastBench.Params(common.target(), sockets, sources, rounds, prefix, connectConcurrency,
+          welcomeTimeout, roundTimeout);
+      return Runner.run(common.eventLoops, loops -> BroadcastBench.run(loops, p));
     }
   }
 
