@@ -7,6 +7,7 @@
 #   ONLY="connections e2e" bench/run-all.sh
 #   OUT=/tmp/results.txt INGEST_DURATION=10s bench/run-all.sh
 #   ONLY="delivery-webhook delivery-sms delivery-email delivery-latency scan" bench/run-all.sh   # the delivery set
+#   ONLY=broadcast bench/run-all.sh       # time until the last of 15,000 sockets has a broadcast
 #
 # Run it on a quiet machine: the figures mean nothing while other work competes for the cores.
 # Every knob below can be set from the environment.
@@ -57,6 +58,8 @@ EMAIL_CONCURRENCY=${EMAIL_CONCURRENCY:-}
 DRAIN_COUNT=${DRAIN_COUNT:-20000}
 DRAIN_HOLD=${DRAIN_HOLD:-20s}
 SCAN_COUNT=${SCAN_COUNT:-100000}
+BROADCAST_SOCKETS=${BROADCAST_SOCKETS:-15000}
+BROADCAST_ROUNDS=${BROADCAST_ROUNDS:-10}
 
 WORK=$(mktemp -d /tmp/herald-bench.XXXXXX)
 URL="http://127.0.0.1:$PORT"
@@ -317,8 +320,15 @@ for scenario in $ONLY; do
       java $BENCH_OPTS -jar "$WORK/herald.jar" bench scan --conf "$WORK/herald-bench.json" --count "$SCAN_COUNT" \
         2> "$WORK/scan.err" | record || say "scan failed; see $WORK/scan.err"
       ;;
+    broadcast)
+      start_gateway
+      say "broadcast: $BROADCAST_SOCKETS sockets from $SOURCES, $BROADCAST_ROUNDS broadcasts to everyone"
+      bench broadcast --key "$KEY" --secret "$SECRET" --sockets "$BROADCAST_SOCKETS" --sources "$SOURCES" --rounds "$BROADCAST_ROUNDS" \
+        2> "$WORK/broadcast.err" | record || say "broadcast failed; see $WORK/broadcast.err"
+      stop_gateway
+      ;;
     *)
-      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e delivery-webhook delivery-sms delivery-email delivery-drain delivery-latency scan)"
+      say "unknown scenario '$scenario' (known: wrk-ingest wrk-ingest100 ingest ingest100 connections fanout e2e delivery-webhook delivery-sms delivery-email delivery-drain delivery-latency scan broadcast)"
       exit 2
       ;;
   esac

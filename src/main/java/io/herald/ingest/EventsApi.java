@@ -8,6 +8,7 @@ import io.herald.store.EventStore;
 import io.herald.store.Ids;
 import io.herald.store.Notification;
 import io.herald.store.TemplateStore;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -50,7 +51,7 @@ public final class EventsApi {
   }
 
   private void accept(RoutingContext ctx) {
-    auth.requireScope(ctx, "ingest");
+    String source = auth.requireScope(ctx, "ingest").name();
     JsonObject body = IngestApi.jsonBody(ctx);
     for (String field : body.fieldNames()) {
       if (!FIELDS.contains(field)) {
@@ -82,18 +83,21 @@ public final class EventsApi {
       throw HeraldException.invalid("priority", "must be one of low, normal, high, critical");
     }
     String key = Fields.text(body, "idempotencyKey", 255, false);
-    templates.current(type).compose(template -> {
+    JsonObject content = new JsonObject().put("type", type).put("data", canonical).put("recipients", new JsonArray(recipients))
+        .put("roles", new JsonArray(roles)).put("actor", actor).put("channels", channels == null ? null : new JsonArray(channels))
+        .put("priority", priority == null ? "normal" : priority);
+    String hash = key == null ? null : sha256(content.encode());
+    // a replay is answered from the event it repeats, even if its template changed or went away since
+    Future<EventStore.Accepted> earlier = key == null ? Future.succeededFuture() : events.byKey(source, key, hash);
+    earlier.compose(found -> found != null ? Future.succeededFuture(found) : templates.current(type).compose(template -> {
       if (template == null) {
         throw HeraldException.invalid("type", "no template named '" + type + "' (create it with POST /v1/templates)");
       }
-      JsonObject content = new JsonObject().put("type", type).put("data", canonical).put("recipients", new JsonArray(recipients))
-          .put("roles", new JsonArray(roles)).put("actor", actor).put("channels", channels == null ? null : new JsonArray(channels))
-          .put("priority", priority == null ? "normal" : priority);
       EventStore.Event event = new EventStore.Event(Ids.next(), type, canonical, recipients, roles, actor, channels,
-          priority == null ? "normal" : priority, template.version(), key, key == null ? null : sha256(content.encode()), "pending",
-          0, null, 0, null, Notification.now(), null, 0);
-      return events.insert(event);
-    }).onSuccess(accepted -> {
+          priority == null ? "normal" : priority, template.version(), key, hash, "pending", 0, null, 0, null, Notification.now(),
+          null, 0);
+      return events.insert(event, source);
+    })).onSuccess(accepted -> {
       if (accepted.conflict()) {
         HttpErrors.send(ctx.response(), new HeraldException(409, "idempotency_conflict", "idempotencyKey",
             "idempotencyKey was already used for a different event"));

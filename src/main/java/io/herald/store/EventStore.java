@@ -45,23 +45,34 @@ public final class EventStore {
   public record Recipient(String userId, String locale) {
   }
 
-  public Future<Accepted> insert(Event e) {
+  /**
+   * Stores a new event posted by {@code source} (the API key's name), or answers the one that key
+   * already stands for with {@code source} (then {@code conflict} says whether its content differs).
+   */
+  public Future<Accepted> insert(Event e, String source) {
     return pool.preparedQuery("INSERT INTO events (id, type, data, recipients, roles, actor, channels, priority, template_version, "
-            + "idempotency_key, idempotency_hash, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            + "'pending', $12, $12) ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING " + COLUMNS)
+            + "idempotency_key, idempotency_hash, status, created_at, updated_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+            + "$10, $11, 'pending', $12, $12, $13) ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL "
+            + "DO NOTHING RETURNING " + COLUMNS)
         .execute(Tuple.tuple().addValue(e.id()).addValue(e.type()).addValue(e.data()).addValue(e.recipients().toArray(new String[0]))
             .addValue(e.roles().toArray(new String[0])).addValue(e.actor())
             .addValue(e.channels() == null ? null : e.channels().toArray(new String[0])).addValue(e.priority())
-            .addValue(e.templateVersion()).addValue(e.idempotencyKey()).addValue(e.idempotencyHash()).addValue(e.createdAt()))
-        .compose(rows -> {
-          if (rows.size() > 0) {
-            return Future.succeededFuture(new Accepted(read(rows.iterator().next()), true, false));
+            .addValue(e.templateVersion()).addValue(e.idempotencyKey()).addValue(e.idempotencyHash()).addValue(e.createdAt())
+            .addValue(source))
+        .compose(rows -> rows.size() > 0 ? Future.succeededFuture(new Accepted(read(rows.iterator().next()), true, false))
+            : byKey(source, e.idempotencyKey(), e.idempotencyHash()));
+  }
+
+  /** The event {@code source} already posted with {@code key}, compared with {@code hash}; null when there is none. */
+  public Future<Accepted> byKey(String source, String key, String hash) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE source = $1 AND idempotency_key = $2")
+        .execute(Tuple.of(source, key))
+        .map(found -> {
+          if (found.size() == 0) {
+            return null;
           }
-          return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE idempotency_key = $1").execute(Tuple.of(e.idempotencyKey()))
-              .map(found -> {
-                Event old = read(found.iterator().next());
-                return new Accepted(old, false, !old.idempotencyHash().equals(e.idempotencyHash()));
-              });
+          Event old = read(found.iterator().next());
+          return new Accepted(old, false, !old.idempotencyHash().equals(hash));
         });
   }
 

@@ -89,6 +89,25 @@ class EventsTest {
     assertEquals(id, event(body, 200).getString("id"));
     event(body.copy().put("data", new JsonObject().put("id", 8)), 409);
     assertEquals(1, titles("ev-idem").size());
+
+    // another application (API key) using the same key posts its own event
+    HttpResponse<Buffer> other = gw.post("/v1/events", TestGateway.ADMIN_KEY, body.copy().put("data", new JsonObject().put("id", 9)));
+    assertEquals(202, other.statusCode(), other.bodyAsString());
+    awaitDone(other.bodyAsJsonObject().getString("id"));
+    assertEquals(2, titles("ev-idem").size());
+  }
+
+  @Test
+  void aReplayIsAnsweredEvenAfterItsTemplateWentAway() {
+    assertEquals(201, gw.post("/v1/templates", TestGateway.ADMIN_KEY, new JsonObject().put("name", "short.lived")
+        .put("channels", new JsonObject().put("inapp", new JsonObject().put("title", "Hello")))).statusCode());
+    JsonObject body = new JsonObject().put("type", "short.lived").put("recipients", new JsonArray().add("ev-replay"))
+        .put("idempotencyKey", "once");
+    String id = event(body, 202).getString("id");
+    awaitDone(id);
+    assertEquals(204, gw.request(HttpMethod.DELETE, "/v1/templates/short.lived", TestGateway.ADMIN_KEY, null).statusCode());
+    assertEquals(id, event(body, 200).getString("id"), "the application's retry gets its event, not a 400");
+    assertEquals("type", event(body.copy().put("idempotencyKey", "twice"), 400).getJsonObject("error").getString("field"));
   }
 
   @Test
