@@ -1,14 +1,39 @@
 -- Digests: e-mails a subscriber chose to receive together, daily or weekly, at their hour in their
 -- time zone; and the daily summary of unread in-app notifications for users who stayed away.
 
+-- The first moment strictly after `after` that is `hour` o'clock in `zone`, on ISO weekday `day`
+-- (1 Monday .. 7 Sunday) for 'weekly'. Local times a clock change skips resolve as PostgreSQL's
+-- AT TIME ZONE resolves them.
+CREATE FUNCTION digest_slot(kind text, zone text, hour integer, day integer, after timestamptz)
+RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  local timestamp := after AT TIME ZONE zone;
+  slot timestamp;
+BEGIN
+  IF kind = 'weekly' THEN
+    slot := date_trunc('week', local) + (day - 1) * interval '1 day' + hour * interval '1 hour';
+    WHILE slot AT TIME ZONE zone <= after LOOP
+      slot := slot + interval '7 days';
+    END LOOP;
+  ELSE
+    slot := date_trunc('day', local) + hour * interval '1 hour';
+    WHILE slot AT TIME ZONE zone <= after LOOP
+      slot := slot + interval '1 day';
+    END LOOP;
+  END IF;
+  RETURN slot AT TIME ZONE zone;
+END $$;
+
 -- Where a subscriber lives (IANA zone; null: digest.timeZone) and when their next unread summary
 -- is looked at (set on PUT, moved on by each look).
 ALTER TABLE subscribers ADD COLUMN time_zone text;
 ALTER TABLE subscribers ADD COLUMN summary_at timestamptz;
-UPDATE subscribers SET summary_at = now();
+-- existing subscribers: their first look at 08:00 UTC (later looks use the configured defaults)
+UPDATE subscribers SET summary_at = digest_slot('daily', 'UTC', 8, 1, now());
 CREATE INDEX subscribers_summary ON subscribers (summary_at) WHERE summary_at IS NOT NULL;
 
--- When the user last had a socket open (written when one opens or closes, and hourly while open).
+-- When the user last had a socket open (written when one opens or closes, and hourly while open);
+-- null: not since this column exists.
 ALTER TABLE inbox ADD COLUMN seen_at timestamptz;
 
 -- One digest e-mail: what it says (rendered when it was put together) and how many items it holds.
@@ -34,25 +59,3 @@ ALTER TABLE deliveries ADD CONSTRAINT deliveries_status
 CREATE INDEX deliveries_held ON deliveries (next_attempt_at) WHERE status = 'held';
 CREATE INDEX deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
 
--- The first moment strictly after `after` that is `hour` o'clock in `zone`, on ISO weekday `day`
--- (1 Monday .. 7 Sunday) for 'weekly'. Local times a clock change skips resolve as PostgreSQL's
--- AT TIME ZONE resolves them.
-CREATE FUNCTION digest_slot(kind text, zone text, hour integer, day integer, after timestamptz)
-RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  local timestamp := after AT TIME ZONE zone;
-  slot timestamp;
-BEGIN
-  IF kind = 'weekly' THEN
-    slot := date_trunc('week', local) + (day - 1) * interval '1 day' + hour * interval '1 hour';
-    WHILE slot AT TIME ZONE zone <= after LOOP
-      slot := slot + interval '7 days';
-    END LOOP;
-  ELSE
-    slot := date_trunc('day', local) + hour * interval '1 hour';
-    WHILE slot AT TIME ZONE zone <= after LOOP
-      slot := slot + interval '1 day';
-    END LOOP;
-  END IF;
-  RETURN slot AT TIME ZONE zone;
-END $$;

@@ -96,6 +96,7 @@ public final class Gateway {
             log.info("schema {}: applied {}", config.postgres().schema(), applied);
           }
         })
+        .compose(applied -> digestChecks(new DigestStore(pool)))
         .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
         .compose(id -> {
           deployments.add(id);
@@ -125,6 +126,24 @@ public final class Gateway {
           readiness.started();
         })
         .mapEmpty();
+  }
+
+  /**
+   * The default digest time zone must be one PostgreSQL knows (it computes digest times); with the
+   * e-mail channel off, e-mails held for digests from an earlier run can never go and are cancelled.
+   */
+  private Future<Void> digestChecks(DigestStore digestStore) {
+    String zone = config.digest().timeZone();
+    return digestStore.checkZone(zone)
+        .recover(err -> Future.failedFuture(new io.herald.config.ConfigException("digest.timeZone",
+            "PostgreSQL does not know the time zone '" + zone + "' (" + err.getMessage() + ")")))
+        .compose(v -> config.channels().get("email").enabled() ? Future.succeededFuture()
+            : digestStore.cancelHeld("channel_disabled").map(n -> {
+              if (n > 0) {
+                log.warn("the e-mail channel is off: cancelled {} e-mails held for digests (reason channel_disabled)", n);
+              }
+              return null;
+            }));
   }
 
   /** One worker per enabled external channel, then the retry scanner (after the workers, so its first dispatches land). */

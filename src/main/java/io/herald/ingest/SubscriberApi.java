@@ -3,7 +3,7 @@ package io.herald.ingest;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.config.HeraldConfig;
-import io.herald.store.NotificationWriter;
+import io.vertx.pgclient.PgException;
 import io.herald.store.SubscriberStore;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -67,8 +67,8 @@ public final class SubscriberApi {
     store.put(userId, email, phone, whatsapp, locale, timeZone, roles, preferences).onSuccess(saved -> ctx.response()
             .setStatusCode(saved.created() ? 201 : 200).putHeader("Content-Type", "application/json")
             .end(saved.subscriber().toJson().encode()))
-        .onFailure(err -> ctx.fail(NotificationWriter.isDataError(err)
-            // a zone Java knows and this PostgreSQL does not (22023): the subscriber's mistake, not the server's
+        .onFailure(err -> ctx.fail(err instanceof PgException pg && "22023".equals(pg.getSqlState())
+            // a zone Java knows and this PostgreSQL does not: the subscriber's mistake, not the server's
             ? HeraldException.invalid("timeZone", "is not a time zone this database knows") : err));
   }
 
@@ -182,7 +182,7 @@ public final class SubscriberApi {
       Object v = o.getValue(key);
       switch (key) {
         case "hour" -> {
-          if (!(v instanceof Integer || v instanceof Long) || ((Number) v).intValue() < 0 || ((Number) v).intValue() > 23) {
+          if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0 || ((Number) v).longValue() > 23) {
             throw HeraldException.invalid("preferences.digest.hour", "must be a whole hour from 0 to 23");
           }
           out.put(key, ((Number) v).intValue());

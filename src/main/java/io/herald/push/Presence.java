@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 final class Presence {
   private static final Logger log = LoggerFactory.getLogger(Presence.class);
   static final long REFRESH_MS = 3_600_000;
+  static final int CHUNK = 1000;
 
   private final NotificationStore store;
   private final Map<Session, Long> marked = new IdentityHashMap<>();
@@ -54,7 +55,19 @@ final class Presence {
     }
     List<String> users = new ArrayList<>(touched);
     touched.clear();
-    return store.markSeen(users).onFailure(err -> log.debug("could not record {} users as seen: {}", users.size(),
-        err.getMessage()));
+    return write(users, 0);
+  }
+
+  /** A chunk at a time, so a mass reconnect never holds thousands of inbox rows in one statement; what fails is tried next time. */
+  private Future<Void> write(List<String> users, int from) {
+    if (from >= users.size()) {
+      return Future.succeededFuture();
+    }
+    List<String> chunk = users.subList(from, Math.min(users.size(), from + CHUNK));
+    return store.markSeen(chunk).compose(v -> write(users, from + CHUNK), err -> {
+      log.debug("could not record {} users as seen, trying again later: {}", users.size() - from, err.getMessage());
+      touched.addAll(users.subList(from, users.size()));
+      return Future.succeededFuture();
+    });
   }
 }

@@ -62,7 +62,6 @@ public final class PushVerticle extends VerticleBase {
   private PushProtocol protocol;
   private Welcomes welcomes;
   private HttpServer server;
-  /** Null unless unread summaries are on: nobody needs to know who was seen when. */
   private Presence presence;
 
   public PushVerticle(Shared shared) {
@@ -118,12 +117,11 @@ public final class PushVerticle extends VerticleBase {
       long now = System.currentTimeMillis();
       sessions.forEach(s -> s.checkStuck(now));
     });
-    if (shared.config().digest().unreadSummary()) {
-      presence = new Presence(shared.store());
-      // a minute, or as often as digests are looked at when that is more often
-      long every = Math.min(60, shared.config().digest().checkIntervalSeconds()) * 1000L;
-      vertx.setPeriodic(every, id -> presence.flush(System.currentTimeMillis()));
-    }
+    // kept whether or not unread summaries are on, so turning them on finds who was around;
+    // written each minute, or as often as digests are looked at when that is more often
+    presence = new Presence(shared.store());
+    long every = Math.min(60, shared.config().digest().checkIntervalSeconds()) * 1000L;
+    vertx.setPeriodic(every, id -> presence.flush(System.currentTimeMillis()));
     return Future.all(server.listen(), consumer.completion());
   }
 
@@ -133,7 +131,7 @@ public final class PushVerticle extends VerticleBase {
     sessions.forEach(s -> s.close(Session.GOING_AWAY, "going away: server shutting down; reconnect"));
     Future<?> down = server == null ? Future.succeededFuture() : server.shutdown(shared.config().http().shutdownTimeoutSeconds(),
         TimeUnit.SECONDS);
-    return presence == null ? down : down.eventually(() -> presence.flush(System.currentTimeMillis()));
+    return down.eventually(() -> presence.flush(System.currentTimeMillis()));
   }
 
   private void deliver(PushMessage message) {
@@ -199,18 +197,14 @@ public final class PushVerticle extends VerticleBase {
   /** Adds an authenticated session (its connection slot already taken); its welcome follows shortly. */
   private void register(Session session) {
     sessions.add(session);
-    if (presence != null) {
-      presence.opened(session, System.currentTimeMillis());
-    }
+    presence.opened(session, System.currentTimeMillis());
     welcomes.welcome(session);
   }
 
   private void unregister(Session session) {
     session.closed();
     sessions.remove(session);
-    if (presence != null) {
-      presence.closed(session);
-    }
+    presence.closed(session);
     shared.limiter().release(session.userId());
   }
 

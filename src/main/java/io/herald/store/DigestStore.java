@@ -32,15 +32,34 @@ public final class DigestStore {
   /** Recipients with held rows due by $1, oldest due first (duplicates removed by the caller). */
   private static final String DUE_RECIPIENTS = "SELECT n.recipient FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
       + "WHERE d.status = 'held' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at LIMIT $2";
-  /** Their due held rows, locked, with what the digest needs to know about each and about the subscriber. */
-  private static final String LOCK_HELD = "SELECT d.id AS delivery_id, d.channel AS delivery_channel, d.destination, "
-      + "n.deleted_at IS NOT NULL AS deleted, (n.expired OR n.expires_at <= $2) AS expired, s.email AS subscriber_email, "
-      + "s.locale AS subscriber_locale, " + ITEM_COLUMNS + " "
-      + "FROM deliveries d JOIN notifications n ON n.id = d.notification_id LEFT JOIN subscribers s ON s.user_id = n.recipient "
-      + "WHERE d.status = 'held' AND d.next_attempt_at <= $2 AND n.recipient = ANY($1::text[]) "
-      + "ORDER BY n.recipient, n.created_at, n.id FOR UPDATE OF d SKIP LOCKED";
+  /**
+   * Of these recipients, those this transaction now owns for digests: one advisory lock per
+   * recipient (and schema), so two nodes never split one recipient's digest between them.
+   */
+  private static final String CLAIM_RECIPIENTS = "SELECT r FROM unnest($1::text[]) AS r "
+      + "WHERE pg_try_advisory_xact_lock(hashtext(current_schema() || ':digest:' || r))";
+  /** Held rows due by $2 that must not go after all: subscriber gone, item deleted or expired, e-mail or category opted out. */
+  private static final String DROP_HELD = "WITH c AS (SELECT d.id, CASE WHEN s.user_id IS NULL OR s.email IS NULL THEN 'no_destination' "
+      + "WHEN n.deleted_at IS NOT NULL THEN 'deleted' WHEN n.expired OR n.expires_at <= $2 THEN 'expired' "
+      + "WHEN s.preferences -> 'channels' -> 'email' = 'false'::jsonb "
+      + "OR s.preferences -> 'categories' -> n.category = 'false'::jsonb THEN 'opted_out' END AS why "
+      + "FROM notifications n JOIN deliveries d ON d.notification_id = n.id LEFT JOIN subscribers s ON s.user_id = n.recipient "
+      + "WHERE n.recipient = ANY($1::text[]) AND d.status = 'held' AND d.next_attempt_at <= $2) "
+      + "UPDATE deliveries d SET status = 'cancelled', reason = c.why, updated_at = now() FROM c WHERE d.id = c.id AND c.why IS NOT NULL";
+  /** The newest $3 notifications behind each recipient's due held rows, with how many there are and where the digest goes. */
+  private static final String HELD_ITEMS = "SELECT q.total, s.email AS subscriber_email, s.locale AS subscriber_locale, "
+      + NotificationStore.columns("q") + " FROM (SELECT n.*, count(*) OVER (PARTITION BY n.recipient) AS total, "
+      + "row_number() OVER (PARTITION BY n.recipient ORDER BY n.created_at DESC, n.id DESC) AS rk FROM notifications n "
+      + "WHERE n.recipient = ANY($1::text[]) AND EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id "
+      + "AND d.status = 'held' AND d.next_attempt_at <= $2)) q JOIN subscribers s ON s.user_id = q.recipient "
+      + "WHERE q.rk <= $3 ORDER BY q.recipient, q.created_at, q.id";
+  /** Every due held row of each recipient becomes part of that recipient's digest. */
+  private static final String DIGESTED = "UPDATE deliveries d SET status = 'digested', digest_id = t.g, updated_at = now() "
+      + "FROM unnest($1::text[], $2::uuid[]) AS t(r, g) JOIN notifications n ON n.recipient = t.r "
+      + "WHERE d.notification_id = n.id AND d.status = 'held' AND d.next_attempt_at <= $3";
   /** Subscribers whose daily unread summary is due by $1, locked; $2 limit, $3 default zone, $4 default hour. */
   private static final String LOCK_SUMMARIES = "SELECT s.user_id, s.email, s.locale, i.unread, i.seen_at, "
+      + "(SELECT max(g.created_at) FROM digests g WHERE g.recipient = s.user_id AND g.kind = 'unread') AS summarised_at, "
       + "coalesce((s.preferences -> 'digest' ->> 'unreadSummary')::boolean, true) AS wanted, "
       + "digest_slot('daily', coalesce(s.time_zone, $3), coalesce((s.preferences -> 'digest' ->> 'hour')::int, $4), 1, $1) AS next "
       + "FROM subscribers s LEFT JOIN inbox i ON i.recipient = s.user_id "
@@ -88,10 +107,12 @@ public final class DigestStore {
 
   /**
    * Puts together the digests of up to about {@code recipients} recipients whose held e-mails are
-   * due at {@code now}. Items the user deleted or that expired are left out (their rows
-   * cancelled, reason {@code deleted} or {@code expired}); without an e-mail address (the
-   * subscriber's, else the last held e-mail's own) every row is cancelled {@code no_destination}.
-   * {@code compose} turns a digest into its e-mail parts {subject, text, html}.
+   * due at {@code now}, each recipient owned by one node at a time. Rows that must not go after all
+   * are cancelled first: the subscriber (or their address) is gone ({@code no_destination}), the
+   * user deleted the item or it expired ({@code deleted}, {@code expired}), or they opted out of
+   * e-mail or of the category since ({@code opted_out}). The rest become {@code digested}; the
+   * digest lists the newest {@code maxItems} and counts them all. {@code compose} turns a digest
+   * into its e-mail parts {subject, text, html}.
    */
   public Future<Outcome> digestHeld(Instant now, int recipients, Settings settings, Function<Pending, JsonObject> compose) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
@@ -101,63 +122,38 @@ public final class DigestStore {
       if (users.isEmpty()) {
         return Future.succeededFuture(new Outcome(0, 0, 0, List.of(), false));
       }
-      return pool.withTransaction(conn -> conn.preparedQuery(LOCK_HELD)
-          .execute(Tuple.tuple().addValue(users.toArray(new String[0])).addValue(at))
-          .compose(rows -> {
-            Map<String, List<Row>> byUser = new LinkedHashMap<>();
-            rows.forEach(r -> byUser.computeIfAbsent(r.getString("recipient"), k -> new ArrayList<>()).add(r));
-            List<Digest> digests = new ArrayList<>();
-            List<UUID> digested = new ArrayList<>();
-            List<UUID> digestOf = new ArrayList<>();
-            List<UUID> cancelled = new ArrayList<>();
-            List<String> why = new ArrayList<>();
-            byUser.forEach((user, held) -> {
-              String destination = held.get(0).getString("subscriber_email");
-              List<Row> kept = new ArrayList<>();
-              for (Row r : held) {
-                if (r.getBoolean("deleted") || Boolean.TRUE.equals(r.getBoolean("expired"))) {
-                  cancelled.add(r.getUUID("delivery_id"));
-                  why.add(r.getBoolean("deleted") ? "deleted" : "expired");
-                } else {
-                  kept.add(r);
-                  if ("email".equals(r.getString("delivery_channel")) && r.getString("destination") != null
-                      && held.get(0).getString("subscriber_email") == null) {
-                    destination = r.getString("destination");
-                  }
-                }
-              }
-              if (kept.isEmpty()) {
-                return;
-              }
-              if (destination == null) {
-                kept.forEach(r -> {
-                  cancelled.add(r.getUUID("delivery_id"));
-                  why.add("no_destination");
-                });
-                return;
-              }
-              // one row per notification: a throttled SMS and its e-mail fold into one item
-              Map<UUID, Notification> items = new LinkedHashMap<>();
-              kept.forEach(r -> items.putIfAbsent(r.getUUID("id"), NotificationStore.read(r)));
-              List<Notification> list = new ArrayList<>(items.values());
-              List<Notification> shown = list.subList(Math.max(0, list.size() - settings.maxItems()), list.size());
-              JsonObject parts = compose.apply(new Pending(user, held.get(0).getString("subscriber_locale"), "digest", shown,
-                  list.size()));
-              Digest digest = new Digest(user, "digest", destination, list.size(), parts);
-              digests.add(digest);
-              kept.forEach(r -> {
-                digested.add(r.getUUID("delivery_id"));
-                digestOf.add(digest.id());
-              });
-            });
-            return write(conn, digests, settings)
-                .compose(v -> digested.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(MARK_DIGESTED)
-                    .execute(Tuple.tuple().addValue(digested.toArray(new UUID[0])).addValue(digestOf.toArray(new UUID[0]))))
-                .compose(v -> cancelled.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(CANCEL)
-                    .execute(Tuple.tuple().addValue(cancelled.toArray(new UUID[0])).addValue(why.toArray(new String[0]))))
-                // another pass only when this one took rows: rows another node holds are its to send
-                .map(v -> new Outcome(digests.size(), digested.size(), cancelled.size(), dispatches(digests),
-                    due.size() == recipients && rows.size() > 0));
+      return pool.withTransaction(conn -> conn.preparedQuery(CLAIM_RECIPIENTS)
+          .execute(Tuple.tuple().addValue(users.toArray(new String[0])))
+          .compose(claimed -> {
+            List<String> mine = new ArrayList<>();
+            claimed.forEach(r -> mine.add(r.getString(0)));
+            if (mine.isEmpty()) {
+              return Future.succeededFuture(new Outcome(0, 0, 0, List.of(), false)); // another node has them all
+            }
+            Tuple owned = Tuple.tuple().addValue(mine.toArray(new String[0])).addValue(at);
+            return conn.preparedQuery(DROP_HELD).execute(owned).compose(dropped -> conn.preparedQuery(HELD_ITEMS)
+                .execute(Tuple.tuple().addValue(mine.toArray(new String[0])).addValue(at).addValue(settings.maxItems()))
+                .compose(rows -> {
+                  Map<String, List<Row>> byUser = new LinkedHashMap<>();
+                  rows.forEach(r -> byUser.computeIfAbsent(r.getString("recipient"), k -> new ArrayList<>()).add(r));
+                  List<Digest> digests = new ArrayList<>();
+                  byUser.forEach((user, items) -> {
+                    Row first = items.get(0);
+                    List<Notification> list = new ArrayList<>(items.size());
+                    items.forEach(r -> list.add(NotificationStore.read(r)));
+                    int total = first.getLong("total").intValue();
+                    JsonObject parts = compose.apply(new Pending(user, first.getString("subscriber_locale"), "digest", list, total));
+                    digests.add(new Digest(user, "digest", first.getString("subscriber_email"), total, parts));
+                  });
+                  return write(conn, digests, settings)
+                      .compose(v -> digests.isEmpty() ? Future.succeededFuture(0) : conn.preparedQuery(DIGESTED)
+                          .execute(Tuple.tuple().addValue(digests.stream().map(Digest::recipient).toArray(String[]::new))
+                              .addValue(digests.stream().map(Digest::id).toArray(UUID[]::new)).addValue(at))
+                          .map(io.vertx.sqlclient.SqlResult::rowCount))
+                      // another pass only when this one took rows: recipients another node holds are its to send
+                      .map(digested -> new Outcome(digests.size(), digested, dropped.rowCount(), dispatches(digests),
+                          due.size() == recipients && digested + dropped.rowCount() > 0));
+                }));
           }));
     });
   }
@@ -165,8 +161,9 @@ public final class DigestStore {
   /**
    * Looks at up to {@code limit} subscribers whose unread summary is due at {@code now}: one who
    * wants summaries, has an e-mail address, has opened no socket in the 24 hours before and has
-   * unread notifications, at least one of them from those 24 hours, gets a summary of the newest
-   * {@code maxItems}. Every one looked at is moved on to their next digest hour.
+   * unread notifications, at least one of them newer than both their last socket and their last
+   * summary, gets a summary of the newest {@code maxItems}. Every one looked at is moved on to
+   * their next digest hour.
    */
   public Future<Outcome> summarise(Instant now, int limit, Settings settings, Function<Pending, JsonObject> compose) {
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
@@ -198,11 +195,12 @@ public final class DigestStore {
                 rows.forEach(r -> unread.computeIfAbsent(r.getString("recipient"), k -> new ArrayList<>()).add(0, NotificationStore.read(r)));
                 List<Digest> digests = new ArrayList<>();
                 unread.forEach((user, items) -> {
-                  // nothing new since the last summary: the same list again would be noise
-                  if (items.get(items.size() - 1).createdAt().isBefore(dayBefore)) {
+                  // nothing new since they were last here or last summarised: the same list again would be noise
+                  Row s = eligible.get(user);
+                  OffsetDateTime since = latest(s.getOffsetDateTime("seen_at"), s.getOffsetDateTime("summarised_at"));
+                  if (since != null && !items.get(items.size() - 1).createdAt().isAfter(since)) {
                     return;
                   }
-                  Row s = eligible.get(user);
                   int total = Math.max(s.getInteger("unread"), items.size());
                   JsonObject parts = compose.apply(new Pending(user, s.getString("locale"), "unread", items, total));
                   digests.add(new Digest(user, "unread", s.getString("email"), total, parts));
@@ -214,6 +212,10 @@ public final class DigestStore {
                   .addValue(next.toArray(new OffsetDateTime[0]))))
               .map(v -> new Outcome(digests.size(), 0, 0, dispatches(digests), looked.size() == limit)));
         }));
+  }
+
+  private static OffsetDateTime latest(OffsetDateTime a, OffsetDateTime b) {
+    return a == null ? b : b == null || a.isAfter(b) ? a : b;
   }
 
   private static Future<?> write(SqlConnection conn, List<Digest> digests, Settings settings) {
@@ -234,5 +236,16 @@ public final class DigestStore {
 
   private static List<Dispatch> dispatches(List<Digest> digests) {
     return digests.stream().map(d -> new Dispatch(d.deliveryId(), "email", 0)).toList();
+  }
+
+  /** Fails unless PostgreSQL knows {@code zone} (Java and PostgreSQL ship their own time-zone data). */
+  public Future<Void> checkZone(String zone) {
+    return pool.preparedQuery("SELECT now() AT TIME ZONE $1").execute(Tuple.of(zone)).mapEmpty();
+  }
+
+  /** Cancels every held delivery (reason {@code why}): without the e-mail channel no digest can go. Answers how many. */
+  public Future<Integer> cancelHeld(String why) {
+    return pool.preparedQuery("UPDATE deliveries SET status = 'cancelled', reason = $1, updated_at = now() WHERE status = 'held'")
+        .execute(Tuple.of(why)).map(io.vertx.sqlclient.SqlResult::rowCount);
   }
 }

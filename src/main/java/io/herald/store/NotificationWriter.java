@@ -69,21 +69,23 @@ public final class NotificationWriter {
    * channel or the category writes the row as cancelled with the reason.
    *
    * <p>An e-mail the subscriber wants as a digest (their category's {@code {"digest": ...}} before
-   * their e-mail channel's; never a critical one) is written {@code held} with reason
+   * their e-mail channel's; never a critical one; only when the subscriber has an address, which
+   * is where digests go) is written {@code held} with reason
    * {@code daily} or {@code weekly}, due at their next digest time ({@code digest_slot}, in their
    * time zone, after the notification's send time).
    *
    * <p>With a throttle ($7 > 0 deliveries per $8 seconds), a recipient's sendable deliveries of one
    * category beyond that many in the window (those already written and not held, then this
    * batch's in order) are cancelled as {@code throttled}, or with $9 (mode digest) held as
-   * {@code throttled} for the next daily digest when the recipient can get one (an e-mail address;
-   * webhooks and critical ones are never folded). The recipient's inbox row, locked earlier in the
+   * {@code throttled} for the next daily digest when the recipient can get one (a subscriber
+   * e-mail address, e-mail not opted out; webhooks and critical ones are never folded). The recipient's inbox row, locked earlier in the
    * transaction, keeps two transactions from counting past each other. $10..$12: the default
    * digest zone, hour and day.
    */
   private static final String DELIVERIES = "WITH x AS (SELECT t.*, n.recipient, n.category, n.priority, n.expires_at, "
       + "n.created_at AS made, d.dest, d.opted, d.held, NOT d.opted AND d.dest IS NOT NULL AND d.held IS NULL AS sendable, "
-      + "s.email IS NOT NULL AS has_email, coalesce(s.time_zone, $10) AS zone, "
+      + "s.email IS NOT NULL AND NOT coalesce(s.preferences -> 'channels' -> 'email' = 'false'::jsonb, false) AS digestible, "
+      + "coalesce(s.time_zone, $10) AS zone, "
       + "coalesce((s.preferences -> 'digest' ->> 'hour')::int, $11) AS hour, "
       + "coalesce(array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'], "
       + "s.preferences -> 'digest' ->> 'day'), $12) AS day "
@@ -95,7 +97,8 @@ public final class NotificationWriter {
       + "ELSE t.override END AS dest, "
       + "coalesce(s.preferences -> 'channels' -> t.channel = 'false'::jsonb, false) "
       + "OR coalesce(s.preferences -> 'categories' -> n.category = 'false'::jsonb, false) AS opted, "
-      + "CASE WHEN t.channel = 'email' AND n.priority <> 'critical' THEN coalesce(s.preferences -> 'categories' -> n.category "
+      + "CASE WHEN t.channel = 'email' AND n.priority <> 'critical' AND s.email IS NOT NULL "
+      + "THEN coalesce(s.preferences -> 'categories' -> n.category "
       + "->> 'digest', s.preferences -> 'channels' -> 'email' ->> 'digest') END AS held) d), "
       + "y AS (SELECT x.*, count(*) FILTER (WHERE x.sendable) OVER (PARTITION BY x.recipient, x.category ORDER BY x.ord) AS nth FROM x), "
       + "z AS (SELECT y.*, y.sendable AND r.recent + y.nth > $7 AS over FROM y CROSS JOIN LATERAL (SELECT CASE WHEN $7 <= 0 "
@@ -103,7 +106,7 @@ public final class NotificationWriter {
       + "WHERE n2.recipient = y.recipient AND n2.category IS NOT DISTINCT FROM y.category "
       + "AND n2.created_at > now() - $8 * interval '1 second' AND d2.status NOT IN ('cancelled', 'held', 'digested')) END AS recent) r), "
       + "w AS (SELECT z.*, CASE WHEN NOT z.opted AND z.dest IS NOT NULL AND z.held IS NOT NULL THEN z.held "
-      + "WHEN z.over AND $9 AND z.channel <> 'webhook' AND z.priority <> 'critical' AND (z.has_email OR z.channel = 'email') "
+      + "WHEN z.over AND $9 AND z.channel <> 'webhook' AND z.priority <> 'critical' AND z.digestible "
       + "THEN 'throttled' END AS hold FROM z) "
       + "INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
       + "priority, max_attempts, next_attempt_at, expires_at, created_at, updated_at) "

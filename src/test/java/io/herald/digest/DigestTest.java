@@ -60,9 +60,13 @@ class DigestTest {
   }
 
   static void subscriber(String user, JsonObject preferences) {
+    subscriber(user, preferences, 201);
+  }
+
+  static void subscriber(String user, JsonObject preferences, int status) {
     var r = gw.request(HttpMethod.PUT, "/v1/subscribers/" + user, TestGateway.ADMIN_KEY, new JsonObject()
         .put("email", user + "@example.com").put("timeZone", "Asia/Tokyo").put("preferences", preferences));
-    assertEquals(201, r.statusCode(), r.bodyAsString());
+    assertEquals(status, r.statusCode(), r.bodyAsString());
   }
 
   static JsonObject post(String user, String title, String category, String priority) {
@@ -173,21 +177,67 @@ class DigestTest {
 
   @Test
   void theThrottleFoldsTheExcessIntoTheNextDailyDigest() {
-    subscriber("fay", new JsonObject().put("digest", new JsonObject().put("unreadSummary", false)));
+    int hour = laterHour();
+    subscriber("fay", new JsonObject().put("digest", new JsonObject().put("hour", hour).put("unreadSummary", false)));
     for (int i = 1; i <= 3; i++) {
       assertEquals("pending", emailStatus(post("fay", "Deal " + i, "promo", "normal")));
     }
     JsonObject fourth = post("fay", "Deal 4", "promo", "normal");
     assertEquals("held/throttled", emailStatus(fourth));
     TestGateway.eventually(() -> mailTo("fay").size() == 3, "the three within the limit");
-    Instant slot = nextDaily(8);
+    Instant slot = nextDaily(hour);
     var detail = gw.get("/v1/notifications/" + fourth.getString("id"), TestGateway.ADMIN_KEY).bodyAsJsonObject();
     assertEquals(slot, Instant.parse(detail.getJsonArray("deliveries").getJsonObject(0).getString("nextAttemptAt")),
-        "the default digest hour (8) in the subscriber's zone");
+        "the subscriber's next daily digest");
     assertEquals(1, runAt(slot).digests());
     TestGateway.eventually(() -> mailTo("fay").size() == 4, "the digest");
     assertTrue(GreenMailUtil.getWholeMessage(mailTo("fay").stream().filter(m -> subject(m).startsWith("Your digest")).findFirst()
         .orElseThrow()).contains("Deal 4"));
+  }
+
+  @Test
+  void twoNodesAtOnceSendOneDigestAndAnOptOutSinceTheHoldIsRespected() {
+    int hour = laterHour();
+    JsonObject daily = new JsonObject().put("categories", new JsonObject().put("news", new JsonObject().put("digest", "daily")))
+        .put("digest", new JsonObject().put("hour", hour).put("unreadSummary", false));
+    subscriber("kim", daily);
+    subscriber("lea", daily);
+    for (int i = 0; i < 3; i++) {
+      post("kim", "Kim " + i, "news", "normal");
+      post("lea", "Lea " + i, "news", "normal");
+    }
+    // lea turns the category off while her e-mails wait
+    JsonObject off = daily.copy();
+    off.getJsonObject("categories").put("news", false);
+    subscriber("lea", off, 200);
+    Instant slot = nextDaily(hour);
+    // two runs at once, as two nodes would: kim's three items go in one digest, sent once
+    var both = TestGateway.await(io.vertx.core.Future.all(gw.gateway().digests().run(slot), gw.gateway().digests().run(slot)));
+    DigestVerticle.Run a = both.resultAt(0);
+    DigestVerticle.Run b = both.resultAt(1);
+    assertEquals(1, a.digests() + b.digests(), a + " " + b);
+    assertEquals(3, a.digested() + b.digested());
+    TestGateway.eventually(() -> mailTo("kim").size() == 1, "kim's digest");
+    assertEquals("Your digest: 3 notifications", subject(mailTo("kim").get(0)));
+    assertEquals(3, gw.count("SELECT count(*) FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
+        + "WHERE n.recipient = 'lea' AND d.status = 'cancelled' AND d.reason = 'opted_out'"));
+    assertTrue(mailTo("lea").isEmpty());
+  }
+
+  @Test
+  void digestTimesFollowTheSubscribersClockAcrossDaylightSavingChanges() {
+    // 2 a.m. does not exist in New York on 8 March 2026: the digest goes at 3 a.m. EDT (07:00 UTC)
+    assertEquals(Instant.parse("2026-03-08T07:00:00Z"), slot("daily", "America/New_York", 2, "2026-03-08T04:00:00Z"));
+    // 1 a.m. happens twice on 1 November 2026: once, the second time (06:00 UTC), then 1 a.m. EST the next day
+    assertEquals(Instant.parse("2026-11-01T06:00:00Z"), slot("daily", "America/New_York", 1, "2026-11-01T04:00:00Z"));
+    assertEquals(Instant.parse("2026-11-02T06:00:00Z"), slot("daily", "America/New_York", 1, "2026-11-01T06:00:00Z"));
+    // weekly, Mondays at 8 in Paris: the week clocks go forward, 8 a.m. CEST
+    assertEquals(Instant.parse("2026-03-30T06:00:00Z"), slot("weekly", "Europe/Paris", 8, "2026-03-25T12:00:00Z"));
+  }
+
+  private static Instant slot(String kind, String zone, int hour, String after) {
+    return gw.query("SELECT digest_slot('" + kind + "', '" + zone + "', " + hour + ", 1, '" + after + "')").iterator().next()
+        .getOffsetDateTime(0).toInstant();
   }
 
   @Test
