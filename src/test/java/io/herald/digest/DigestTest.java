@@ -225,6 +225,35 @@ class DigestTest {
   }
 
   @Test
+  void aTemplateNamedHeraldDigestWritesTheDigestInTheRecipientsLocale() {
+    JsonObject template = new JsonObject().put("name", DigestComposer.DIGEST_TEMPLATE)
+        .put("channels", new JsonObject().put("inapp", new JsonObject().put("title", "Digest"))
+            .put("email", new JsonObject().put("subject", "{{count}} updates").put("text", "{{#items}}- {{title}}\n{{/items}}")))
+        .put("locales", new JsonObject().put("de", new JsonObject()
+            .put("email", new JsonObject().put("subject", "{{count}} Neuigkeiten").put("text", "{{#items}}- {{title}}\n{{/items}}"))))
+        .put("sampleData", new JsonObject().put("count", 2).put("items", new JsonArray().add(new JsonObject().put("title", "x"))));
+    var saved = gw.post("/v1/templates", TestGateway.ADMIN_KEY, template);
+    assertEquals(201, saved.statusCode(), saved.bodyAsString());
+    try {
+      int hour = laterHour();
+      var r = gw.request(HttpMethod.PUT, "/v1/subscribers/max", TestGateway.ADMIN_KEY, new JsonObject().put("email", "max@example.com")
+          .put("locale", "de-AT").put("timeZone", "Asia/Tokyo").put("preferences", new JsonObject()
+              .put("channels", new JsonObject().put("email", new JsonObject().put("digest", "daily")))
+              .put("digest", new JsonObject().put("hour", hour).put("unreadSummary", false))));
+      assertEquals(201, r.statusCode(), r.bodyAsString());
+      post("max", "Erstens", "news", "normal");
+      post("max", "Zweitens", "news", "normal");
+      assertEquals(1, runAt(nextDaily(hour)).digests());
+      TestGateway.eventually(() -> mailTo("max").size() == 1, "max's digest");
+      assertEquals("2 Neuigkeiten", subject(mailTo("max").get(0)));
+      String raw = GreenMailUtil.getWholeMessage(mailTo("max").get(0));
+      assertTrue(raw.indexOf("- Zweitens") >= 0 && raw.indexOf("- Zweitens") < raw.indexOf("- Erstens"), "newest first: " + raw);
+    } finally {
+      gw.request(HttpMethod.DELETE, "/v1/templates/" + DigestComposer.DIGEST_TEMPLATE, TestGateway.ADMIN_KEY, null);
+    }
+  }
+
+  @Test
   void digestTimesFollowTheSubscribersClockAcrossDaylightSavingChanges() {
     // 2 a.m. does not exist in New York on 8 March 2026: the digest goes at 3 a.m. EDT (07:00 UTC)
     assertEquals(Instant.parse("2026-03-08T07:00:00Z"), slot("daily", "America/New_York", 2, "2026-03-08T04:00:00Z"));
