@@ -64,10 +64,11 @@ public final class DigestStore {
       + "digest_slot('daily', coalesce(s.time_zone, $3), coalesce((s.preferences -> 'digest' ->> 'hour')::int, $4), 1, $1) AS next "
       + "FROM subscribers s LEFT JOIN inbox i ON i.recipient = s.user_id "
       + "WHERE s.summary_at <= $1 ORDER BY s.summary_at LIMIT $2 FOR UPDATE OF s SKIP LOCKED";
-  /** Each user's newest unread notifications in the inbox at $2, at most $3 each. */
+  /** Each user's newest unread notifications in the inbox at $2, at most $3 each, oldest first. */
   private static final String UNREAD = "SELECT " + ITEM_COLUMNS + " FROM unnest($1::text[]) u(r) CROSS JOIN LATERAL "
       + "(SELECT * FROM notifications x WHERE x.recipient = u.r AND x.read_at IS NULL AND x.deleted_at IS NULL "
-      + "AND NOT x.scheduled AND NOT x.expired AND (x.expires_at IS NULL OR x.expires_at > $2) ORDER BY x.seq DESC LIMIT $3) n";
+      + "AND NOT x.scheduled AND NOT x.expired AND (x.expires_at IS NULL OR x.expires_at > $2) ORDER BY x.seq DESC LIMIT $3) n "
+      + "ORDER BY n.recipient, n.seq";
   private static final String INSERT_DIGESTS = "INSERT INTO digests (id, recipient, kind, items, parts, created_at) "
       + "SELECT id, r, k, i, p::jsonb, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[]) AS t(id, r, k, i, p)";
   private static final String INSERT_DELIVERIES = "INSERT INTO deliveries (id, digest_id, channel, destination, status, priority, "
@@ -192,7 +193,7 @@ public final class DigestStore {
                   .addValue(settings.maxItems()))
               .map(rows -> {
                 Map<String, List<Notification>> unread = new LinkedHashMap<>();
-                rows.forEach(r -> unread.computeIfAbsent(r.getString("recipient"), k -> new ArrayList<>()).add(0, NotificationStore.read(r)));
+                rows.forEach(r -> unread.computeIfAbsent(r.getString("recipient"), k -> new ArrayList<>()).add(NotificationStore.read(r)));
                 List<Digest> digests = new ArrayList<>();
                 unread.forEach((user, items) -> {
                   // nothing new since they were last here or last summarised: the same list again would be noise
