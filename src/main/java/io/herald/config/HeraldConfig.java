@@ -36,14 +36,31 @@ public record HeraldConfig(
     }
   }
 
-  public record Redis(String uri) {
+  /**
+   * Redis for cross-node push fan-out ({@code uri} null: this node's sockets only). {@code sharded}:
+   * SSUBSCRIBE/SPUBLISH (Redis 7 sharded pub/sub, for Redis Cluster). {@code prefix}: what every
+   * channel name starts with; gateways that share it share pushes.
+   */
+  public record Redis(String uri, boolean sharded, String prefix) {
+    public boolean enabled() {
+      return uri != null;
+    }
+
     @Override
     public String toString() {
-      return "Redis[uri=" + Secrets.maskUri(uri) + "]";
+      return "Redis[uri=" + Secrets.maskUri(uri) + ", sharded=" + sharded + ", prefix=" + prefix + "]";
     }
   }
 
-  public record Cluster(boolean enabled, String host, int port, List<String> members) {
+  /**
+   * Hazelcast membership: TCP-IP join to {@code members}, or DNS discovery through the headless
+   * Service {@code kubernetesService} when set. {@code host} is the address this node binds and
+   * announces (Hazelcast and the event bus); {@code eventBusPort} 0 picks a free one.
+   * {@code jobLeaseSeconds}: how long a singleton job's lease lasts without renewal, so how soon
+   * another node takes a dead node's jobs over.
+   */
+  public record Cluster(boolean enabled, String host, int port, List<String> members, int eventBusPort, String kubernetesService,
+                        String hazelcastConfig, int jobLeaseSeconds) {
   }
 
   public record ApiKey(String name, String key, Set<String> scopes) {
@@ -181,8 +198,14 @@ public record HeraldConfig(
     if (redisUri != null && !redisUri.matches("rediss?://.+")) {
       throw new ConfigException("redis.uri", "must start with redis:// or rediss://");
     }
+    String redisPrefix = r.string("redis.prefix", true);
+    if (redisPrefix != null && (redisPrefix.isEmpty() || redisPrefix.matches(".*\\s.*"))) {
+      throw new ConfigException("redis.prefix", "must be a non-empty channel name prefix without spaces");
+    }
+    Redis redis = new Redis(redisUri, r.bool("redis.sharded"), redisPrefix != null ? redisPrefix : "herald:" + schema + ":");
     Cluster cluster = new Cluster(r.bool("cluster.enabled"), r.string("cluster.host", false), r.integer("cluster.port", 1, 65535),
-        r.strings("cluster.members"));
+        r.strings("cluster.members"), r.integer("cluster.eventBusPort", 0, 65535), r.string("cluster.kubernetesService", true),
+        r.string("cluster.hazelcastConfig", false), r.integer("cluster.jobLeaseSeconds", 2, 3600));
     for (String member : cluster.members()) {
       if (!member.matches("[^:\\s]+(:\\d{1,5})?")) {
         throw new ConfigException("cluster.members", "'" + member + "' is not host or host:port");
@@ -212,7 +235,7 @@ public record HeraldConfig(
       throw new ConfigException("throttle.mode", "digest folds throttled deliveries into e-mail digests: enable channels.email, "
           + "or use cancel");
     }
-    return new HeraldConfig(http, postgres, new Redis(redisUri), cluster, auth(r), push(r), channels, retry, throttle, digest(r), c);
+    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), c);
   }
 
   /** ISO day numbers (1 Monday .. 7 Sunday) by name, as subscribers and {@code digest.day} spell them. */
