@@ -42,11 +42,18 @@ public final class TestGateway implements AutoCloseable {
   public final Vertx client;
   public final WebClient http;
   private final JsonObject overrides;
+  /** Whether closing this gateway drops the schema (false for a peer: another node on the same schema). */
+  private final boolean ownsSchema;
   private Gateway gateway;
   private Pool sql;
 
   private TestGateway(JsonObject overrides, String schema, int port) {
+    this(overrides, schema, port, true);
+  }
+
+  private TestGateway(JsonObject overrides, String schema, int port, boolean ownsSchema) {
     this.overrides = overrides;
+    this.ownsSchema = ownsSchema;
     this.schema = schema;
     this.port = port;
     this.client = Vertx.vertx();
@@ -72,6 +79,19 @@ public final class TestGateway implements AutoCloseable {
             .put("allowedOrigins", new JsonArray().add("http://app.example")));
     conf = conf.mergeIn(extra, true);
     TestGateway t = new TestGateway(conf, schema, port);
+    t.boot();
+    return t;
+  }
+
+  /**
+   * Another node of the same gateway: the same configuration and schema (merged with {@code extra}),
+   * its own port. Closing it leaves the schema to this gateway.
+   */
+  public TestGateway peer(JsonObject extra) {
+    int peerPort = freePort();
+    JsonObject conf = overrides.copy().mergeIn(extra, true);
+    conf.getJsonObject("http").put("port", peerPort);
+    TestGateway t = new TestGateway(conf, schema, peerPort, false);
     t.boot();
     return t;
   }
@@ -106,7 +126,9 @@ public final class TestGateway implements AutoCloseable {
     try {
       stop();
     } finally {
-      query("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+      if (ownsSchema) {
+        query("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+      }
       if (sql != null) {
         await(sql.close());
       }

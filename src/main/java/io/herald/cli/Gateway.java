@@ -22,11 +22,19 @@ import io.herald.store.SubscriberStore;
 import io.herald.store.Migrations;
 import io.herald.store.NotificationStore;
 import io.herald.store.NotificationWriter;
+import io.herald.Addresses;
+import io.herald.cluster.NodeVertx;
+import io.herald.fanout.RedisFanout;
+import io.herald.ops.HeartbeatVerticle;
+import io.herald.ops.JobLease;
+import io.herald.ops.NodeInfo;
+import io.herald.store.LeaseStore;
+import io.herald.store.NodeStore;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -50,32 +58,47 @@ public final class Gateway {
   private final Fanout fanout;
   private final ConnectionLimiter limiter;
   private final java.util.List<String> deployments = new java.util.ArrayList<>();
-  /** Names this process in delivery leases and attempt records. */
+  /** Names this process in delivery leases, attempt records, job leases and the nodes table. */
   private final String nodeId = nodeName();
+  private final NodeInfo node;
   private DigestVerticle digests;
+  private String heartbeat;
 
-  private Gateway(HeraldConfig config, Vertx vertx) {
+  private Gateway(HeraldConfig config, NodeVertx.Started started) {
     this.config = config;
-    this.vertx = vertx;
+    this.vertx = started.vertx();
     this.pool = Db.pool(vertx, config.postgres());
     this.workerPool = Db.workerPool(vertx, config.postgres(), WORKER_POOL_SIZE);
     this.readiness = new Readiness(pool);
     this.limiter = new ConnectionLimiter(config.push().maxConnectionsPerUser());
     // every push verticle instance reports the sockets a broadcast reached
-    this.fanout = new LocalFanout(vertx, limiter::connected, instances(config));
+    LocalFanout local = new LocalFanout(vertx, limiter::connected, instances(config));
+    DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true);
+    this.fanout = config.redis().enabled()
+        ? new RedisFanout(vertx, config.redis(), nodeId, local, () -> vertx.eventBus().publish(Addresses.PUSH_RESYNC, null, localOnly))
+        : local;
+    readiness.show(fanout);
+    String address = (config.cluster().enabled() ? config.cluster().host() : config.http().host()) + ":" + config.http().port();
+    this.node = new NodeInfo(nodeId, address, started.cluster(), fanout, limiter, readiness);
   }
 
+  /** Starts a node: plain, or clustered with {@code cluster.enabled} (which needs {@code redis.uri} for pushes between nodes). */
   public static Future<Gateway> start(HeraldConfig config) {
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
-    Gateway gateway = new Gateway(config, vertx);
+    if (config.cluster().enabled() && !config.redis().enabled()) {
+      return Future.failedFuture(new io.herald.config.ConfigException("redis.uri",
+          "clustered mode needs Redis: it carries pushes to the node that holds each user's sockets"));
+    }
     // a context-free promise: on failure the event loops are shut down before the caller hears of it
     Promise<Gateway> started = Promise.promise();
-    gateway.deploy().onComplete(result -> {
-      if (result.succeeded()) {
-        started.complete(gateway);
-      } else {
-        gateway.close(Future.succeededFuture()).onComplete(closed -> started.fail(result.cause()));
-      }
+    NodeVertx.start(config).onFailure(started::fail).onSuccess(node -> {
+      Gateway gateway = new Gateway(config, node);
+      gateway.deploy().onComplete(result -> {
+        if (result.succeeded()) {
+          started.complete(gateway);
+        } else {
+          gateway.close(Future.succeededFuture()).onComplete(closed -> started.fail(result.cause()));
+        }
+      });
     });
     return started.future();
   }
@@ -89,7 +112,7 @@ public final class Gateway {
     NotificationWriter writer = new NotificationWriter(pool, config.throttle(), config.digest());
     DeliveryStore deliveries = new DeliveryStore(workerPool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
-        deliveries, new SubscriberStore(pool, config.digest()), fanout, limiter, readiness, perInstance);
+        deliveries, new SubscriberStore(pool, config.digest()), fanout, limiter, readiness, node, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
         .onSuccess(applied -> {
           if (!applied.isEmpty()) {
@@ -97,10 +120,12 @@ public final class Gateway {
           }
         })
         .compose(applied -> digestChecks(new DigestStore(pool)))
+        .compose(v -> fanout instanceof RedisFanout redis ? redis.start() : Future.succeededFuture())
         .compose(applied -> vertx.deployVerticle(() -> new PushVerticle(shared), new DeploymentOptions().setInstances(instances)))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(new SchedulerVerticle(writer, deliveries, fanout, config.retry().pendingGraceSeconds()));
+          JobLease lease = new JobLease(new LeaseStore(pool), "scheduler", nodeId, config.cluster().jobLeaseSeconds());
+          return vertx.deployVerticle(new SchedulerVerticle(writer, deliveries, fanout, config.retry().pendingGraceSeconds(), lease));
         })
         .compose(id -> {
           deployments.add(id);
@@ -119,11 +144,19 @@ public final class Gateway {
           digests = new DigestVerticle(config, new DigestStore(pool), new TemplateStore(pool), Clock.systemUTC());
           return vertx.deployVerticle(digests);
         })
-        .onSuccess(id -> {
+        .compose(id -> {
           if (id != null) {
             deployments.add(id);
           }
+          return vertx.deployVerticle(new HeartbeatVerticle(new NodeStore(pool), node));
+        })
+        .onSuccess(id -> {
+          heartbeat = id;
           readiness.started();
+          if (node.cluster().getBoolean("enabled")) {
+            log.info("node {} joined the cluster as member {} ({} members)", nodeId, node.cluster().getString("member"),
+                node.cluster().getJsonArray("members").size());
+          }
         })
         .mapEmpty();
   }
@@ -196,10 +229,16 @@ public final class Gateway {
     return limiter.total();
   }
 
-  /** Graceful stop: not ready, sockets closed with 1001, in-flight requests finished, then closed. */
+  /**
+   * Graceful stop (drain): not ready; sockets closed with 1001 and a reconnect hint; in-flight
+   * requests finished; channel workers stop taking work (so the cluster routes it elsewhere),
+   * finish their sends and give back the leases of any still running; singleton jobs handed over;
+   * this node's row removed; then Redis, the pools, and the cluster left.
+   */
   public Future<Void> stop() {
     readiness.drain();
-    Future<Void> undeploy = Future.all(deployments.stream().map(vertx::undeploy).toList()).mapEmpty();
+    Future<Void> undeploy = Future.all(deployments.stream().map(vertx::undeploy).toList())
+        .compose(v -> heartbeat == null ? Future.succeededFuture() : vertx.undeploy(heartbeat)).mapEmpty();
     return close(undeploy.recover(err -> {
       log.warn("draining did not finish cleanly: {}", err.getMessage());
       return Future.succeededFuture();

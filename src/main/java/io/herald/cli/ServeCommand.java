@@ -23,10 +23,7 @@ final class ServeCommand implements Runnable {
 
   @Override
   public void run() {
-    HeraldConfig config = conf.load();
-    if (cluster || config.cluster().enabled()) {
-      throw new io.herald.config.ConfigException("cluster.enabled", "clustered mode is not available in this version yet; run one node");
-    }
+    HeraldConfig config = cluster ? conf.load().clustered() : conf.load();
     log.info("configuration: {}", config);
     Gateway gateway;
     try {

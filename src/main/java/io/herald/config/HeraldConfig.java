@@ -19,6 +19,13 @@ public record HeraldConfig(
     Http http, Postgres postgres, Redis redis, Cluster cluster, Auth auth, Push push,
     Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, JsonObject source) {
 
+  /** The same configuration with {@code cluster.enabled} on (the serve command's {@code --cluster}). */
+  public HeraldConfig clustered() {
+    Cluster c = cluster;
+    return new HeraldConfig(http, postgres, redis, new Cluster(true, c.host(), c.port(), c.members(), c.eventBusPort(),
+        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, source);
+  }
+
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
   public static final Set<String> SCOPES = Set.of("ingest", "broadcast", "admin");
   public static final Set<String> JWT_ALGORITHMS = Set.of("HS256", "RS256", "ES256");

@@ -91,8 +91,10 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   /**
-   * Stops taking work and lets the sends in flight finish and their outcomes be written, for at
-   * most {@code drainSeconds}; a send still running then is taken back by a scanner once its lease ends.
+   * Stops taking work (in a cluster, dispatches then go to other nodes' workers) and lets the sends
+   * in flight finish and their outcomes be written, for at most {@code drainSeconds}. The leases of
+   * sends still running then are ended at once, so the next retry scan on any node takes them back
+   * instead of waiting out the lease.
    */
   @Override
   public Future<?> stop() {
@@ -103,7 +105,12 @@ public final class DeliveryVerticle extends VerticleBase {
     long timer = vertx.setTimer(Math.max(1, drainSeconds) * 1000L, id -> idle.tryComplete());
     return consumer.unregister().compose(v -> idle.future()).eventually(() -> {
       vertx.cancelTimer(timer);
-      return sender.close();
+      if (sending == 0) {
+        return sender.close();
+      }
+      log.warn("{} worker: {} sends still running after {} s of draining; their leases are released for another node", channel.name(),
+          sending, drainSeconds);
+      return store.endLeases(node, channel.name()).<Void>mapEmpty().otherwiseEmpty().eventually(sender::close);
     });
   }
 

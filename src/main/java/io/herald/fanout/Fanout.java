@@ -1,11 +1,13 @@
 package io.herald.fanout;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
 
 /**
  * Gets push messages to the sockets they are for, wherever those sockets are. {@link LocalFanout}
- * serves one node; a Redis implementation (cluster issue) publishes through Redis so every node
- * holding a socket of the user receives it.
+ * serves one node; {@link RedisFanout} also publishes through Redis so every node holding a socket
+ * of the user receives it.
  */
 public interface Fanout {
   /** Delivers to the matching sockets; completes when handed on, not when written to sockets. */
@@ -26,6 +28,24 @@ public interface Fanout {
    */
   default boolean mayReach(String userId) {
     return true;
+  }
+
+  /**
+   * A socket of {@code userId} (holding {@code roles}) opened on this node: from now on messages for
+   * it must reach this node. Completes once they will (a Redis fan-out has subscribed), so a
+   * snapshot read after it misses nothing published later; it never fails.
+   */
+  default Future<Void> watch(String userId, Set<String> roles) {
+    return Future.succeededFuture();
+  }
+
+  /** That socket closed. */
+  default void unwatch(String userId, Set<String> roles) {
+  }
+
+  /** For stats and health: how this fan-out is doing ({@code mode}, and for Redis its link state and counters). */
+  default JsonObject state() {
+    return new JsonObject().put("mode", "local");
   }
 
   default Future<Void> close() {

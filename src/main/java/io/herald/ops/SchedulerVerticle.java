@@ -16,8 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Periodic jobs, once a second: notifications whose {@code sendAt} has come are moved into their
- * inboxes and pushed, and their external deliveries dispatched; users whose unread notifications just expired get a fresh unread count.
- * Both are safe when several nodes run them (row locks with SKIP LOCKED; refreshes are idempotent).
+ * inboxes and pushed, and their external deliveries dispatched; users whose unread notifications
+ * just expired get a fresh unread count. Runs on one node of a cluster at a time, the holder of
+ * the {@code scheduler} {@link JobLease}; the work itself would also be safe on several at once
+ * (row locks with SKIP LOCKED; refreshes are idempotent), so a brief overlap during a takeover
+ * does no harm.
  */
 public final class SchedulerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(SchedulerVerticle.class);
@@ -29,10 +32,12 @@ public final class SchedulerVerticle extends VerticleBase {
   private final DeliveryStore deliveries;
   private final Fanout fanout;
   private final int graceSeconds;
+  private final JobLease lease;
   private boolean running;
   private boolean failing;
 
-  public SchedulerVerticle(NotificationWriter writer, DeliveryStore deliveries, Fanout fanout, int graceSeconds) {
+  public SchedulerVerticle(NotificationWriter writer, DeliveryStore deliveries, Fanout fanout, int graceSeconds, JobLease lease) {
+    this.lease = lease;
     this.writer = writer;
     this.deliveries = deliveries;
     this.fanout = fanout;
@@ -41,12 +46,18 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    lease.start(vertx);
     vertx.setPeriodic(1000, id -> tick());
     return Future.succeededFuture();
   }
 
+  @Override
+  public Future<?> stop() {
+    return lease.release();
+  }
+
   private void tick() {
-    if (running) {
+    if (running || !lease.held()) {
       return;
     }
     running = true;

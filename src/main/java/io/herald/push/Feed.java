@@ -74,6 +74,14 @@ final class Feed {
     }
   }
 
+  /** The user's notifications go up to {@code seq} (read from the database): writes any not written yet. */
+  void behind(long seq) {
+    pendingUpTo = Math.max(pendingUpTo, seq);
+    if (started && !filling && pendingUpTo > lastSeq) {
+      fill(pendingUpTo);
+    }
+  }
+
   /** Everything after {@code seq}, oldest first; completes once caught up with what is committed. */
   Future<Void> resume(long seq) {
     Promise<Void> done = Promise.promise();

@@ -16,7 +16,10 @@ import io.herald.store.BroadcastStore;
 import io.herald.store.DeliveryStore;
 import io.herald.store.SubscriberStore;
 import io.herald.ops.HealthApi;
+import io.herald.ops.NodeInfo;
 import io.herald.ops.Readiness;
+import io.herald.ops.StatsApi;
+import io.herald.store.NodeStore;
 import io.herald.store.NotificationStore;
 import io.herald.store.NotificationWriter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -53,7 +56,7 @@ public final class PushVerticle extends VerticleBase {
   /** What every instance shares. */
   public record Shared(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer,
                        DeliveryStore deliveries, SubscriberStore subscribers, Fanout fanout,
-                       ConnectionLimiter limiter, Readiness readiness, int transactionsPerInstance) {
+                       ConnectionLimiter limiter, Readiness readiness, NodeInfo node, int transactionsPerInstance) {
   }
 
   private final Shared shared;
@@ -61,6 +64,7 @@ public final class PushVerticle extends VerticleBase {
   private final SessionRegistry sessions = new SessionRegistry();
   private PushProtocol protocol;
   private Welcomes welcomes;
+  private CatchUp catchUp;
   private HttpServer server;
   private Presence presence;
 
@@ -95,6 +99,7 @@ public final class PushVerticle extends VerticleBase {
         .mount(router);
     io.herald.retry.DeliveriesApi.create(shared.auth(), shared.store().pool(), shared.config().retry(), vertx.eventBus()).mount(router);
     new HealthApi(shared.readiness()).mount(router);
+    new StatsApi(shared.auth(), new NodeStore(shared.store().pool()), shared.node()).mount(router);
     router.route().last().handler(ctx -> ctx.fail(HeraldException.notFound("no such endpoint: " + ctx.request().method() + " "
         + ctx.request().path())));
     router.route().failureHandler(ctx -> HttpErrors.handle(ctx, http.maxBodyBytes()));
@@ -109,6 +114,8 @@ public final class PushVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false);
     server = vertx.createHttpServer(options).requestHandler(router);
     MessageConsumer<PushMessage> consumer = vertx.eventBus().localConsumer(Addresses.PUSH_LOCAL, msg -> deliver(msg.body()));
+    catchUp = new CatchUp(shared.store(), sessions);
+    MessageConsumer<Void> resync = vertx.eventBus().localConsumer(Addresses.PUSH_RESYNC, msg -> catchUp.run());
     vertx.setPeriodic(cfg.pingIntervalSeconds() * 1000L, id -> {
       long now = System.currentTimeMillis();
       sessions.forEach(s -> s.heartbeat(now));
@@ -122,7 +129,7 @@ public final class PushVerticle extends VerticleBase {
     presence = new Presence(shared.store());
     long every = Math.min(60, shared.config().digest().checkIntervalSeconds()) * 1000L;
     vertx.setPeriodic(every, id -> presence.flush(System.currentTimeMillis()));
-    return Future.all(server.listen(), consumer.completion());
+    return Future.all(server.listen(), consumer.completion(), resync.completion());
   }
 
   /** Closes every socket with 1001 "going away", then lets in-flight requests finish. */
@@ -194,17 +201,21 @@ public final class PushVerticle extends VerticleBase {
     }
   }
 
-  /** Adds an authenticated session (its connection slot already taken); its welcome follows shortly. */
+  /**
+   * Adds an authenticated session (its connection slot already taken); its welcome follows once the
+   * fan-out routes the user's messages here, so nothing published after the welcome's snapshot is missed.
+   */
   private void register(Session session) {
     sessions.add(session);
     presence.opened(session, System.currentTimeMillis());
-    welcomes.welcome(session);
+    shared.fanout().watch(session.userId(), session.roles()).onComplete(v -> context.runOnContext(x -> welcomes.welcome(session)));
   }
 
   private void unregister(Session session) {
     session.closed();
     sessions.remove(session);
     presence.closed(session);
+    shared.fanout().unwatch(session.userId(), session.roles());
     shared.limiter().release(session.userId());
   }
 

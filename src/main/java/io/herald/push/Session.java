@@ -137,6 +137,12 @@ public final class Session {
     transport.write(frame);
   }
 
+  /** Catches up with the user's inbox as read just now: its count, and the notifications after the last one sent. */
+  void catchUp(NotificationStore.InboxState state) {
+    count(state.count().version(), Frames.unread(state.count().unread()), false);
+    feed.behind(state.lastSeq());
+  }
+
   /**
    * Writes the user's unread count if it is newer than the last one written. With {@code force}
    * (the end of a resume) a count is written in any case: this one if it is not older, else the

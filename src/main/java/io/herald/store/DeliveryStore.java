@@ -143,6 +143,15 @@ public final class DeliveryStore {
     });
   }
 
+  /**
+   * Ends now the leases {@code owner} holds on sends of {@code channel} (a draining node whose sends
+   * did not finish in time): the next retry scan on any node takes them back as abandoned.
+   */
+  public Future<Integer> endLeases(String owner, String channel) {
+    return pool.preparedQuery("UPDATE deliveries SET lease_until = now() WHERE status = 'sending' AND lease_owner = $1 AND channel = $2")
+        .execute(Tuple.of(owner, channel)).map(RowSet::rowCount);
+  }
+
   /** Cancels up to {@code limit} waiting deliveries whose notification expired (reason {@code expired}); answers how many. */
   public Future<Integer> cancelExpired(int limit) {
     return pool.preparedQuery(EXPIRE).execute(Tuple.of(limit)).map(RowSet::rowCount);

@@ -1,0 +1,99 @@
+package io.herald.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.herald.config.ConfigException;
+import io.herald.config.HeraldConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * This node's Vert.x: plain (one node, local event bus) or, with {@code cluster.enabled},
+ * clustered through Hazelcast. The Hazelcast settings come from {@code cluster.hazelcastConfig}
+ * (the {@code conf/cluster.xml} shipped with Herald, or the copy built into the jar when that file
+ * is not there), with the membership parts taken from Herald's own configuration so one file
+ * serves every node: the port, the address announced, and either TCP-IP join to
+ * {@code cluster.members} or, in Kubernetes, DNS discovery through {@code cluster.kubernetesService}.
+ */
+public final class NodeVertx {
+  static final String DEFAULT_FILE = "conf/cluster.xml";
+
+  private NodeVertx() {
+  }
+
+  /** The running Vert.x, and the cluster manager when clustered (null otherwise). */
+  public record Started(Vertx vertx, HazelcastClusterManager cluster) {
+  }
+
+  public static Future<Started> start(HeraldConfig config) {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    if (!config.cluster().enabled()) {
+      return Future.succeededFuture(new Started(Vertx.builder().with(options).build(), null));
+    }
+    HeraldConfig.Cluster c = config.cluster();
+    Config hazelcast;
+    try {
+      hazelcast = hazelcast(c);
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    // the event bus carries delivery work between nodes; peers reach it at cluster.host
+    options.getEventBusOptions().setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(c.host());
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
+    return Vertx.builder().with(options).withClusterManager(manager).buildClustered().map(v -> new Started(v, manager));
+  }
+
+  /** The Hazelcast configuration: the file's, with membership from {@code cluster.*}. */
+  static Config hazelcast(HeraldConfig.Cluster c) {
+    Config hz = load(c.hazelcastConfig());
+    hz.getNetworkConfig().setPort(c.port()).setPortAutoIncrement(false);
+    if (!c.host().equals("0.0.0.0")) {
+      hz.setProperty("hazelcast.local.localAddress", c.host());
+    }
+    JoinConfig join = hz.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    if (c.kubernetesService() != null) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", c.kubernetesService())
+          .setProperty("service-port", String.valueOf(c.port()));
+    } else {
+      List<String> members = new ArrayList<>(c.members());
+      members.add(c.host() + ":" + c.port());
+      join.getKubernetesConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(true).setMembers(members);
+    }
+    return hz;
+  }
+
+  private static Config load(String file) {
+    Path path = Path.of(file);
+    if (Files.isRegularFile(path)) {
+      try (InputStream in = Files.newInputStream(path)) {
+        return new XmlConfigBuilder(in).build();
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException("cluster.hazelcastConfig", "cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    if (!file.equals(DEFAULT_FILE)) {
+      throw new ConfigException("cluster.hazelcastConfig", "no such file: " + file);
+    }
+    try (InputStream in = NodeVertx.class.getResourceAsStream("/cluster.xml")) {
+      if (in == null) {
+        throw new ConfigException("cluster.hazelcastConfig", DEFAULT_FILE + " is missing and the jar has no built-in copy");
+      }
+      return new XmlConfigBuilder(in).build();
+    } catch (IOException e) {
+      throw new ConfigException("cluster.hazelcastConfig", e.getMessage());
+    }
+  }
+}
