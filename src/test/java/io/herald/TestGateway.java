@@ -253,7 +253,12 @@ public final class TestGateway implements AutoCloseable {
 
   /** Polls {@code condition} until it holds or the deadline passes. */
   public static void eventually(java.util.function.BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + 10_000;
+    eventually(condition, what, 10);
+  }
+
+  /** Waits up to {@code seconds} for {@code condition}. */
+  public static void eventually(java.util.function.BooleanSupplier condition, String what, int seconds) {
+    long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError("timed out waiting for: " + what);
