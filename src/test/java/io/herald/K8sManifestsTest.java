@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.herald.config.ConfigException;
 import io.herald.config.ConfigLoader;
 import io.herald.config.HeraldConfig;
 import io.herald.ops.HealthApi;
@@ -155,7 +156,13 @@ class K8sManifestsTest {
   @Test
   void configMapIsAValidClusteredConfiguration() {
     JsonObject json = configMapJson();
-    HeraldConfig config = ConfigLoader.fromJson(json); // throws ConfigException naming the key on an unknown key or bad value
+    HeraldConfig config;
+    try {
+      config = ConfigLoader.fromJson(json);
+    } catch (ConfigException e) {
+      throw new AssertionError("ConfigMap herald.json is refused by ConfigLoader (every key must exist in conf/herald.json): "
+          + e.getMessage(), e);
+    }
     assertTrue(config.cluster().enabled(), "ConfigMap herald.json: cluster.enabled must be true");
     assertEquals("0.0.0.0", config.http().host(), "ConfigMap herald.json: http.host must be 0.0.0.0 (probes and the Service reach the pod IP)");
     assertTrue(config.cluster().eventBusPort() > 0,
@@ -682,7 +689,12 @@ class K8sManifestsTest {
   HeraldConfig podConfig(List<String> warnings) throws IOException {
     Path file = tmp.resolve("herald.json");
     Files.writeString(file, configMapJson().encodePrettily());
-    return ConfigLoader.load(file, podEnvironment(), warnings::add);
+    try {
+      return ConfigLoader.load(file, podEnvironment(), warnings::add);
+    } catch (ConfigException e) {
+      throw new AssertionError("the pod's configuration (ConfigMap herald.json, then the Deployment's environment with the "
+          + "example Secret's values) is refused by ConfigLoader: " + e.getMessage(), e);
+    }
   }
 
   static Set<String> acceptedHeraldNames() {
