@@ -152,8 +152,12 @@ public final class ConfigLoader {
     }
   }
 
-  /** {@code http.maxBodyBytes} → HERALD_HTTP_MAXBODYBYTES and HERALD_HTTP_MAX_BODY_BYTES. */
-  static List<String> envNames(String path) {
+  /**
+   * The environment variables that override the key {@code path}, in the order they are looked up:
+   * {@code http.maxBodyBytes} → HERALD_HTTP_MAXBODYBYTES and HERALD_HTTP_MAX_BODY_BYTES. Public so
+   * that checks outside this package (the Kubernetes manifests' test) use the same rule.
+   */
+  public static List<String> envNames(String path) {
     if (path.isEmpty()) {
       return List.of();
     }
