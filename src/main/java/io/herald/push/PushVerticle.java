@@ -7,19 +7,11 @@ import io.herald.auth.Principal;
 import io.herald.config.HeraldConfig;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
-import io.herald.ingest.BroadcastApi;
 import io.herald.ingest.HttpErrors;
-import io.herald.ingest.InboxApi;
-import io.herald.ingest.IngestApi;
-import io.herald.ingest.SubscriberApi;
-import io.herald.store.BroadcastStore;
 import io.herald.store.DeliveryStore;
 import io.herald.store.SubscriberStore;
-import io.herald.ops.HealthApi;
 import io.herald.ops.NodeInfo;
 import io.herald.ops.Readiness;
-import io.herald.ops.StatsApi;
-import io.herald.store.NodeStore;
 import io.herald.store.NotificationStore;
 import io.herald.store.NotificationWriter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -86,22 +78,7 @@ public final class PushVerticle extends VerticleBase {
     SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setHeartbeatInterval(cfg.pingIntervalSeconds() * 1000L)
         .setRegisterWriteHandler(false).setInsertJSESSIONID(false);
     router.route("/v1/sockjs/*").subRouter(SockJSHandler.create(vertx, sockJsOptions).socketHandler(this::sockJs));
-    router.route().handler(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()));
-    new IngestApi(shared.config(), shared.auth(), shared.store(), shared.writer(), shared.deliveries(), shared.fanout(),
-        shared.transactionsPerInstance())
-        .mount(router);
-    new SubscriberApi(shared.auth(), shared.subscribers()).mount(router);
-    new BroadcastApi(shared.auth(), new BroadcastStore(shared.store().pool(), shared.writer()), shared.fanout()).mount(router);
-    new InboxApi(shared.auth(), shared.store(), shared.fanout()).mount(router);
-    io.herald.store.TemplateStore templates = new io.herald.store.TemplateStore(shared.store().pool());
-    new io.herald.template.TemplateApi(shared.auth(), templates).mount(router);
-    new io.herald.ingest.EventsApi(shared.config(), shared.auth(), new io.herald.store.EventStore(shared.store().pool()), templates)
-        .mount(router);
-    io.herald.retry.DeliveriesApi.create(shared.auth(), shared.store().pool(), shared.config().retry(), vertx.eventBus()).mount(router);
-    new HealthApi(shared.readiness()).mount(router);
-    new StatsApi(shared.auth(), new NodeStore(shared.store().pool()), shared.node()).mount(router);
-    router.route().last().handler(ctx -> ctx.fail(HeraldException.notFound("no such endpoint: " + ctx.request().method() + " "
-        + ctx.request().path())));
+    HttpApi.mount(vertx, router, shared);
     router.route().failureHandler(ctx -> HttpErrors.handle(ctx, http.maxBodyBytes()));
 
     HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(http.port())

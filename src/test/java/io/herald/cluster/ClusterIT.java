@@ -216,13 +216,13 @@ class ClusterIT {
     for (int i = 0; i < 12; i++) {
       hung.add(webhook((victim + 1) % NODES, "h" + i));
     }
-    TestGateway.eventually(() -> count("SELECT count(*) FROM deliveries WHERE status = 'sending' AND lease_owner = '" + victimId + "'") > 0,
-        "the victim to hold a delivery lease");
 
-    // WHEN it is killed with SIGKILL while notifications keep coming
+    // WHEN it is killed with SIGKILL while notifications keep coming (and while its provider calls hang)
     Load load = new Load(6_000);
     load.start();
     Thread.sleep(2_000);
+    TestGateway.eventually(() -> count("SELECT count(*) FROM deliveries WHERE status = 'sending' AND lease_owner = '" + victimId + "'") > 0,
+        "the victim to hold a delivery lease");
     kill(victim);
     load.join();
     hookHangs = false;
@@ -321,8 +321,9 @@ class ClusterIT {
                 .put("scopes", new JsonArray().add("ingest").add("broadcast").add("admin"))))
             .put("jwt", new JsonObject().put("secret", TestGateway.JWT_SECRET)))
         .put("channels", new JsonObject().put("webhook", new JsonObject().put("enabled", true).put("url", hook.url() + "/in")
-            .put("secret", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bx").put("timeoutSeconds", 2)))
-        .put("retry", new JsonObject().put("scanIntervalSeconds", 1).put("leaseSeconds", 4).put("pendingGraceSeconds", 1)
+            .put("secret", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bx").put("timeoutSeconds", 10)))
+        // provider calls hang for longer than the kill takes, so the victim still holds leases when it dies
+        .put("retry", new JsonObject().put("scanIntervalSeconds", 1).put("leaseSeconds", 12).put("pendingGraceSeconds", 1)
             .put("backoff", new JsonArray().add("1s")));
     Path nodeDir = Files.createDirectories(dir.resolve("node" + i));
     nodes[i] = JarProcess.start(nodeDir, conf, nodeDir.resolve("out.log"));
