@@ -306,6 +306,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clusterAndRedisKeysForKubernetes() throws IOException {
+    // the keys a Kubernetes pod sets through its environment, and their checks
+    HeraldConfig c = load(null, Map.of("HERALD_CLUSTER_ENABLED", "true", "HERALD_CLUSTER_HOST", "10.1.2.3",
+        "HERALD_CLUSTER_KUBERNETES_SERVICE", "herald-hazelcast.ns.svc.cluster.local", "HERALD_CLUSTER_EVENT_BUS_PORT", "5702",
+        "HERALD_REDIS_URI", "redis://:pw@redis:6379", "HERALD_REDIS_SHARDED", "true"));
+    assertTrue(c.cluster().enabled());
+    assertEquals("herald-hazelcast.ns.svc.cluster.local", c.cluster().kubernetesService());
+    assertEquals(5702, c.cluster().eventBusPort());
+    assertTrue(c.redis().sharded());
+    assertEquals("herald:herald:", c.redis().prefix(), "channels are named after the schema unless redis.prefix says otherwise");
+    assertFalse(c.redis().toString().contains("pw"), "the Redis password is masked");
+    assertEquals(List.of(), warnings);
+    assertEquals("acme:", load(null, Map.of("HERALD_REDIS_PREFIX", "acme:")).redis().prefix());
+    refusedFile("{\"redis\": {\"prefix\": \"has space\"}}", "redis.prefix");
+    refusedFile("{\"cluster\": {\"jobLeaseSeconds\": 1}}", "cluster.jobLeaseSeconds");
+    refusedFile("{\"cluster\": {\"eventBusPort\": 70000}}", "cluster.eventBusPort");
+  }
+
+  @Test
   void apiKeysFromJsonEnvironment() {
     // HERALD_AUTH_APIKEYS takes a JSON list that replaces the configured keys
     String json = new JsonArray().add(new JsonObject().put("name", "ci").put("key", "ci-key-0123456789")
