@@ -58,6 +58,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private boolean claiming;
   private boolean finishing;
   private boolean stopping;
+  /** The drain ran out of time and gave the leases of the sends still running back. */
+  private boolean released;
   private Promise<Void> idle;
   private double tokens;
   private long refilledAt;
@@ -110,6 +112,7 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       log.warn("{} worker: {} sends still running after {} s of draining; their leases are released for another node", channel.name(),
           sending, drainSeconds);
+      released = true;
       return store.endLeases(node, channel.name()).<Void>mapEmpty().otherwiseEmpty().eventually(sender::close);
     });
   }
@@ -188,6 +191,9 @@ public final class DeliveryVerticle extends VerticleBase {
     }
     call.onComplete(result -> {
       sending--;
+      if (released && result.failed()) {
+        return; // cut off by the drain, not failed by the provider: the scanner retries it as abandoned
+      }
       try {
         int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
         finished.add(result.succeeded() ? sent(job, result.result(), ms) : failed(job, result.cause(), ms));
