@@ -16,15 +16,29 @@ import java.util.concurrent.atomic.LongAdder;
  * were answered). Each carries {@code data: {"t": send nanoTime, "r": run id}}; the same process
  * receives it, so ingest-call-to-socket latency is {@code nanoTime() - t}. The lag of the timer
  * behind the schedule is reported too, so a stalled sender cannot pass unseen.
+ *
+ * <p>With several {@code nodes} (a cluster), user {@code i}'s socket is on node {@code i mod N};
+ * each notification is ingested on the next node after its recipient's, so every push crosses
+ * nodes (through Redis), or, without {@code crossNode}, on the nodes in turn.
  */
 public final class E2eBench {
   public record Params(Target target, int rate, Duration duration, Duration warmup, int users, int firstUser, List<String> sources,
-                       String prefix, int pool, Duration welcomeTimeout) {
+                       String prefix, int pool, Duration welcomeTimeout, List<Target> nodes, boolean crossNode) {
     JsonObject toJson() {
-      return new JsonObject().put("url", "http://" + target.host() + ":" + target.port()).put("rate", rate).put("users", users)
+      return new JsonObject().put("url", url(target)).put("rate", rate).put("users", users)
           .put("duration_s", duration.toMillis() / 1000.0).put("warmup_s", warmup.toMillis() / 1000.0)
-          .put("sources", new JsonArray(sources)).put("pool", pool);
+          .put("sources", new JsonArray(sources)).put("pool", pool)
+          .put("nodes", new JsonArray(gateways().stream().map(E2eBench::url).toList())).put("cross_node", crossNode && gateways().size() > 1);
     }
+
+    /** The gateway's nodes: {@code nodes}, or the one target. */
+    List<Target> gateways() {
+      return nodes.isEmpty() ? List.of(target) : nodes;
+    }
+  }
+
+  static String url(Target t) {
+    return "http://" + t.host() + ":" + t.port();
   }
 
   /** What one run measured; latencies only for notifications sent after the warm-up. */
@@ -61,20 +75,37 @@ public final class E2eBench {
 
   public static Future<Report> run(Loops loops, Params p) {
     Measured m = new Measured();
-    SocketFleet fleet = new SocketFleet(loops, p.target(), p.sources(), p.users(), 64, p.welcomeTimeout(), m::frame);
+    List<Target> nodes = p.gateways();
     List<String> users = SocketFleet.users(p.prefix(), p.firstUser(), p.users(), 1);
-    IngestClient client = new IngestClient(loops.vertx(), p.target(), p.pool());
-    Report report = new Report("e2e", p.toJson())
-        .text("target", null, "http://" + p.target().host() + ":" + p.target().port())
-        .value("rate (open loop)", "rate", p.rate(), "/s");
-    return fleet.open(users).compose(v -> {
-      report.value("sockets open", "sockets_open", fleet.openCount(), "").tally("socket failures", "socket_failures", fleet.failures());
-      if (fleet.openCount() < users.size()) {
-        return Future.failedFuture("only " + fleet.openCount() + " of " + users.size() + " sockets opened: " + fleet.failures().snapshot());
+    List<SocketFleet> fleets = new java.util.ArrayList<>();
+    List<IngestClient> clients = new java.util.ArrayList<>();
+    List<Future<Void>> opened = new java.util.ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      List<String> here = new java.util.ArrayList<>();
+      for (int u = i; u < users.size(); u += nodes.size()) {
+        here.add(users.get(u));
       }
-      Progress.say("e2e: " + users.size() + " sockets open; sending " + p.rate() + "/s for " + p.warmup().toSeconds() + " s warm-up + "
-          + p.duration().toSeconds() + " s");
-      return send(loops, p, m, client, users);
+      SocketFleet fleet = new SocketFleet(loops, nodes.get(i), p.sources(), here.size(), 64, p.welcomeTimeout(), m::frame);
+      fleets.add(fleet);
+      opened.add(fleet.open(here));
+      clients.add(new IngestClient(loops.vertx(), nodes.get(i), p.pool()));
+    }
+    Report report = new Report("e2e", p.toJson())
+        .text("target", null, String.join(", ", nodes.stream().map(E2eBench::url).toList()))
+        .value("rate (open loop)", "rate", p.rate(), "/s");
+    if (nodes.size() > 1) {
+      report.text("pushes", null, p.crossNode() ? "every one ingested on another node than its socket's" : "ingested on the nodes in turn");
+    }
+    return Future.join(opened).compose(v -> {
+      int open = fleets.stream().mapToInt(SocketFleet::openCount).sum();
+      report.value("sockets open", "sockets_open", open, "");
+      fleets.forEach(f -> report.tally("socket failures", "socket_failures", f.failures()));
+      if (open < users.size()) {
+        return Future.failedFuture("only " + open + " of " + users.size() + " sockets opened");
+      }
+      Progress.say("e2e: " + users.size() + " sockets open on " + nodes.size() + " node(s); sending " + p.rate() + "/s for "
+          + p.warmup().toSeconds() + " s warm-up + " + p.duration().toSeconds() + " s");
+      return send(loops, p, m, clients, users);
     }).map(v -> report
         .value("measured for", "seconds", p.duration().toMillis() / 1000.0, "s")
         .value("sent ok (measured)", "sent_ok", m.sentOk.sum(), "")
@@ -84,11 +115,12 @@ public final class E2eBench {
         .latency("HTTP response time", "response_ms", m.http)
         .latency("sender lag behind schedule", "sender_lag_ms", m.lag)
         .tally("ingest failures", "ingest_failures", m.failures))
-        .eventually(() -> fleet.closeAll().eventually(client::close));
+        .eventually(() -> Future.join(fleets.stream().map(SocketFleet::closeAll).toList())
+            .eventually(() -> Future.join(clients.stream().map(IngestClient::close).toList())));
   }
 
   /** Sends on one event loop; completes after the last answer plus a grace period for frames in flight. */
-  private static Future<Void> send(Loops loops, Params p, Measured m, IngestClient client, List<String> users) {
+  private static Future<Void> send(Loops loops, Params p, Measured m, List<IngestClient> clients, List<String> users) {
     Promise<Void> done = Promise.promise();
     long total = (long) p.rate() * (p.warmup().toMillis() + p.duration().toMillis()) / 1000;
     long warmupCount = (long) p.rate() * p.warmup().toMillis() / 1000;
@@ -112,7 +144,9 @@ public final class E2eBench {
           }
           m.inFlight.incrementAndGet();
           JsonObject data = new JsonObject().put("t", t).put("r", m.runId);
-          client.post(IngestClient.single(users.get((int) (n % users.size())), data)).onComplete(r -> {
+          int user = (int) (n % users.size());
+          int node = clients.size() == 1 ? 0 : p.crossNode() ? (user + 1) % clients.size() : (int) (n % clients.size());
+          clients.get(node).post(IngestClient.single(users.get(user), data)).onComplete(r -> {
             IngestClient.Outcome outcome = r.result();
             if (measured) {
               if (outcome.ok()) {

@@ -142,13 +142,20 @@ final class BenchCommand implements Runnable {
     @Option(names = "--prefix", defaultValue = "bench-e", description = "user id prefix (default ${DEFAULT-VALUE})") String prefix;
     @Option(names = "--pool", defaultValue = "64", description = "HTTP connections at most (default ${DEFAULT-VALUE})") int pool;
     @Option(names = "--welcome-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "give up on a socket with no welcome frame after this (default ${DEFAULT-VALUE})") Duration welcomeTimeout;
+    @Option(names = "--nodes", split = ",", paramLabel = "URL,..", description = "a cluster's nodes (instead of --url): user i's socket on node i mod N") List<String> nodes = List.of();
+    @Option(names = "--cross-node", description = "with --nodes: ingest each notification on another node than its recipient's socket") boolean crossNode;
 
     @Override
     public Integer call() {
       if (rate < 1) {
         throw new IllegalArgumentException("--rate must be at least 1");
       }
-      E2eBench.Params p = new E2eBench.Params(common.target(), rate, duration, warmup, users, firstUser, sources, prefix, pool, welcomeTimeout);
+      if (crossNode && nodes.size() < 2) {
+        throw new IllegalArgumentException("--cross-node needs --nodes with at least two URLs");
+      }
+      List<io.herald.bench.Target> targets = nodes.stream().map(u -> io.herald.bench.Target.parse(u, common.key, common.secret)).toList();
+      E2eBench.Params p = new E2eBench.Params(common.target(), rate, duration, warmup, users, firstUser, sources, prefix, pool, welcomeTimeout,
+          targets, crossNode);
       return Runner.run(common.eventLoops, loops -> E2eBench.run(loops, p));
     }
   }
