@@ -8,6 +8,7 @@
 #   OUT=/tmp/results.txt INGEST_DURATION=10s bench/run-all.sh
 #   ONLY="delivery-webhook delivery-sms delivery-email delivery-latency scan" bench/run-all.sh   # the delivery set
 #   ONLY=broadcast bench/run-all.sh       # time until the last of 15,000 sockets has a broadcast
+#   ONLY=cluster bench/run-all.sh         # three clustered nodes (Redis fan-out) against one: cross-node push latency, deliveries/s
 #
 # Run it on a quiet machine: the figures mean nothing while other work competes for the cores.
 # Every knob below can be set from the environment.
@@ -60,6 +61,13 @@ DRAIN_HOLD=${DRAIN_HOLD:-20s}
 SCAN_COUNT=${SCAN_COUNT:-100000}
 BROADCAST_SOCKETS=${BROADCAST_SOCKETS:-15000}
 BROADCAST_ROUNDS=${BROADCAST_ROUNDS:-10}
+# cluster: three nodes on this machine, Hazelcast on loopback, fan-out through the Redis on REDIS_URI
+CLUSTER_RATE=${CLUSTER_RATE:-1000}
+CLUSTER_USERS=${CLUSTER_USERS:-60}
+CLUSTER_DURATION=${CLUSTER_DURATION:-30s}
+CLUSTER_NODE_OPTS=${CLUSTER_NODE_OPTS:-"-Xms1g -Xmx1g"}
+CLUSTER_DELIVERY_COUNT=${CLUSTER_DELIVERY_COUNT:-30000}
+REDIS_URI=${REDIS_URI:-redis://127.0.0.1:6379}
 
 WORK=$(mktemp -d /tmp/herald-bench.XXXXXX)
 URL="http://127.0.0.1:$PORT"
@@ -141,7 +149,57 @@ stop_gateway() {
   GATEWAY_PID=""
 }
 
+NODE_PIDS=()
+NODE_URLS=()
+
+# Three nodes of one cluster (node 0 on PORT, the others on PORT+100 and PORT+200), each from the
+# given single-node config plus cluster.* and redis.uri; waits until each sees three members.
+start_cluster() {
+  local base=$1
+  psql -q -h "$PG_HOST" -U "$PG_USER" -c "drop schema if exists $SCHEMA cascade" > /dev/null 2>&1 || true
+  psql -q -h "$PG_HOST" -U "$PG_USER" -c "checkpoint" > /dev/null 2>&1 || true
+  sleep "${REST_SECONDS:-5}"
+  NODE_URLS=()
+  for i in 0 1 2; do
+    local port=$((PORT + 100 * i))
+    python3 - "$base" "$WORK/herald-node$i.json" "$port" "$i" "$REDIS_URI" <<'PY'
+import json, sys
+src, dst, port, index, redis = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+config = json.load(open(src))
+config["http"]["port"] = port
+config["redis"]["uri"] = redis
+config["cluster"].update(enabled=True, host="127.0.0.1", port=15701 + index,
+                         members=[f"127.0.0.1:{15701 + j}" for j in range(3)])
+json.dump(config, open(dst, "w"), indent=2)
+PY
+    say "starting cluster node $i on port $port"
+    java $CLUSTER_NODE_OPTS -jar "$WORK/herald.jar" --conf "$WORK/herald-node$i.json" >> "$WORK/node$i.log" 2>&1 &
+    NODE_PIDS+=($!)
+    NODE_URLS+=("http://127.0.0.1:$port")
+  done
+  for url in "${NODE_URLS[@]}"; do
+    for _ in $(seq 180); do
+      members=$(curl -fs -H "Authorization: Bearer $KEY" "$url/v1/stats" 2> /dev/null \
+        | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["cluster"]["members"]))' 2> /dev/null || echo 0)
+      [ "$members" = 3 ] && break
+      sleep 0.5
+    done
+    [ "$members" = 3 ] || { say "$url does not see three cluster members; see $WORK/node*.log"; exit 1; }
+  done
+}
+
+stop_cluster() {
+  for pid in "${NODE_PIDS[@]}"; do
+    kill "$pid" 2> /dev/null || true
+  done
+  for pid in "${NODE_PIDS[@]}"; do
+    wait "$pid" 2> /dev/null || true
+  done
+  NODE_PIDS=()
+}
+
 cleanup() {
+  stop_cluster
   stop_gateway
   if [ "${KEEP_SCHEMA:-0}" != 1 ]; then
     psql -q -h "$PG_HOST" -U "$PG_USER" -c "drop schema if exists $SCHEMA cascade" > /dev/null 2>&1 \
@@ -259,6 +317,33 @@ for scenario in $ONLY; do
       say "e2e: $E2E_RATE/s to $E2E_USERS users for $E2E_DURATION"
       bench e2e --key "$KEY" --secret "$SECRET" --rate "$E2E_RATE" --users "$E2E_USERS" --duration "$E2E_DURATION" \
         2> "$WORK/e2e.err" | record || say "e2e failed; see $WORK/e2e.err"
+      stop_gateway
+      ;;
+    cluster)
+      # the same load on three clustered nodes and then on one: push latency and webhook deliveries/s
+      config=$(channel_config webhook "$WEBHOOK_CONCURRENCY")
+      start_cluster "$config"
+      nodes=$(IFS=,; echo "${NODE_URLS[*]}")
+      say "cluster e2e: $CLUSTER_RATE/s to $CLUSTER_USERS users spread over 3 nodes, each ingested on another node, for $CLUSTER_DURATION"
+      echo "# cluster: 3 nodes ($CLUSTER_NODE_OPTS each), Redis $REDIS_URI" | record
+      bench e2e --key "$KEY" --secret "$SECRET" --rate "$CLUSTER_RATE" --users "$CLUSTER_USERS" --duration "$CLUSTER_DURATION" \
+        --nodes "$nodes" --cross-node --prefix bench-x 2> "$WORK/cluster-e2e.err" | record || say "cluster e2e failed; see $WORK/cluster-e2e.err"
+      say "cluster delivery: $CLUSTER_DELIVERY_COUNT webhook deliveries ingested on node 0, sent by every node's worker"
+      bench delivery --key "$KEY" --channel webhook --mode throughput --provider-port "$PROVIDER_PORT" --count "$CLUSTER_DELIVERY_COUNT" \
+        --batch "$DELIVERY_BATCH" --concurrency "$DELIVERY_CONCURRENCY" --grace "$DELIVERY_GRACE" \
+        2> "$WORK/cluster-delivery.err" | record || say "cluster delivery failed; see $WORK/cluster-delivery.err"
+      stop_cluster
+      GATEWAY_OPTS_SAVED=$GATEWAY_OPTS
+      GATEWAY_OPTS=$CLUSTER_NODE_OPTS
+      start_gateway "$config"
+      GATEWAY_OPTS=$GATEWAY_OPTS_SAVED
+      echo "# one node ($CLUSTER_NODE_OPTS), no Redis" | record
+      say "one-node e2e: $CLUSTER_RATE/s to $CLUSTER_USERS users for $CLUSTER_DURATION"
+      bench e2e --key "$KEY" --secret "$SECRET" --rate "$CLUSTER_RATE" --users "$CLUSTER_USERS" --duration "$CLUSTER_DURATION" \
+        --prefix bench-x 2> "$WORK/single-e2e.err" | record || say "one-node e2e failed; see $WORK/single-e2e.err"
+      bench delivery --key "$KEY" --channel webhook --mode throughput --provider-port "$PROVIDER_PORT" --count "$CLUSTER_DELIVERY_COUNT" \
+        --batch "$DELIVERY_BATCH" --concurrency "$DELIVERY_CONCURRENCY" --grace "$DELIVERY_GRACE" \
+        2> "$WORK/single-delivery.err" | record || say "one-node delivery failed; see $WORK/single-delivery.err"
       stop_gateway
       ;;
     delivery-webhook|delivery-sms|delivery-email)
