@@ -276,6 +276,10 @@ public final class RedisFanout implements Fanout {
     List<Future<?>> sent = new ArrayList<>();
     sent.addAll(command(sub, sharded ? Command.SSUBSCRIBE : Command.SUBSCRIBE, add));
     sent.addAll(command(sub, sharded ? Command.SUNSUBSCRIBE : Command.UNSUBSCRIBE, remove));
+    if (!waiting.isEmpty() && !sharded) {
+      // replies come in order: once this is answered, subscriptions sent by earlier flushes are in place too
+      sent.add(sub.send(Request.cmd(Command.PING)));
+    }
     Future.join(sent).onComplete(r -> waiting.forEach(Promise::tryComplete));
   }
 
