@@ -326,6 +326,9 @@ for scenario in $ONLY; do
       nodes=$(IFS=,; echo "${NODE_URLS[*]}")
       say "cluster e2e: $CLUSTER_RATE/s to $CLUSTER_USERS users spread over 3 nodes, each ingested on another node, for $CLUSTER_DURATION"
       echo "# cluster: 3 nodes ($CLUSTER_NODE_OPTS each), Redis $REDIS_URI" | record
+      # three fresh JVMs on shared cores take a while to compile their hot paths: one unmeasured pass first
+      bench e2e --key "$KEY" --secret "$SECRET" --rate "$CLUSTER_RATE" --users "$CLUSTER_USERS" --duration 15s \
+        --nodes "$nodes" --cross-node --prefix bench-w > "$WORK/cluster-e2e-warmup.out" 2>&1 || true
       bench e2e --key "$KEY" --secret "$SECRET" --rate "$CLUSTER_RATE" --users "$CLUSTER_USERS" --duration "$CLUSTER_DURATION" \
         --nodes "$nodes" --cross-node --prefix bench-x 2> "$WORK/cluster-e2e.err" | record || say "cluster e2e failed; see $WORK/cluster-e2e.err"
       say "cluster delivery: $CLUSTER_DELIVERY_COUNT webhook deliveries ingested on node 0, sent by every node's worker"
@@ -339,6 +342,8 @@ for scenario in $ONLY; do
       GATEWAY_OPTS=$GATEWAY_OPTS_SAVED
       echo "# one node ($CLUSTER_NODE_OPTS), no Redis" | record
       say "one-node e2e: $CLUSTER_RATE/s to $CLUSTER_USERS users for $CLUSTER_DURATION"
+      bench e2e --key "$KEY" --secret "$SECRET" --rate "$CLUSTER_RATE" --users "$CLUSTER_USERS" --duration 15s \
+        --prefix bench-w > "$WORK/single-e2e-warmup.out" 2>&1 || true
       bench e2e --key "$KEY" --secret "$SECRET" --rate "$CLUSTER_RATE" --users "$CLUSTER_USERS" --duration "$CLUSTER_DURATION" \
         --prefix bench-x 2> "$WORK/single-e2e.err" | record || say "one-node e2e failed; see $WORK/single-e2e.err"
       bench delivery --key "$KEY" --channel webhook --mode throughput --provider-port "$PROVIDER_PORT" --count "$CLUSTER_DELIVERY_COUNT" \

@@ -29,6 +29,7 @@ public final class FollowingClient {
   private volatile String lastId;
   private volatile int connectedTo;
   private volatile WebSocket socket;
+  private volatile boolean welcomed;
   private volatile boolean stopped;
 
   /** {@code port}: the node to connect to next (a load balancer's choice). */
@@ -47,6 +48,7 @@ public final class FollowingClient {
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(p)
         .setURI("/v1/ws?token=" + TestGateway.token(user));
     client.connect(options).onSuccess(ws -> {
+      welcomed = false;
       socket = ws;
       connectedTo = p;
       ws.textMessageHandler(this::frame);
@@ -68,6 +70,7 @@ public final class FollowingClient {
     JsonObject f = new JsonObject(text);
     switch (f.getString("type")) {
       case "welcome" -> {
+        welcomed = true;
         if (lastId != null) {
           socket.writeTextMessage(new JsonObject().put("type", "resume").put("after", lastId).encode());
         }
@@ -84,8 +87,9 @@ public final class FollowingClient {
     }
   }
 
+  /** Whether its socket is open and welcomed (from then on the server pushes it everything new). */
   public boolean connected() {
-    return socket != null && !socket.isClosed();
+    return socket != null && !socket.isClosed() && welcomed;
   }
 
   /** The HTTP port of the node this client's socket is on. */
