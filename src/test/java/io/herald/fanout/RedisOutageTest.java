@@ -7,9 +7,8 @@ import io.herald.RedisServer;
 import io.herald.TestGateway;
 import io.herald.TestSocket;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Redis goes away and comes back (a private redis-server, killed and restarted): local pushes go
@@ -17,59 +16,38 @@ import org.junit.jupiter.api.Test;
  * get what was ingested meanwhile, without the client asking.
  */
 class RedisOutageTest {
-  static RedisServer redis;
-  static TestGateway a;
-  static TestGateway b;
-
-  @BeforeAll
-  static void start() {
-    redis = RedisServer.start(false);
-    a = TestGateway.start(new JsonObject().put("redis", new JsonObject().put("uri", redis.uri())));
-    b = a.peer(new JsonObject());
-  }
-
-  @AfterAll
-  static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {b, a, redis}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // closing the rest matters more
-      }
-    }
-  }
+  @RegisterExtension
+  static final TwoNodes NODES = new TwoNodes(() -> RedisServer.start(false), new JsonObject());
 
   @Test
   void whatWasIngestedWhileRedisWasDownReachesTheOtherNodesSocketsWhenItIsBack() {
-    TestSocket onA = a.socket(token("hal"));
-    TestSocket onB = b.socket(token("hal"));
+    TestSocket onA = NODES.a.socket(token("hal"));
+    TestSocket onB = NODES.b.socket(token("hal"));
     onA.next("welcome");
     onB.next("welcome");
-    String before = a.notify("hal", "before");
+    String before = NODES.a.notify("hal", "before");
     assertEquals(before, onB.next("notification").getJsonObject("notification").getString("id"));
     onA.next("notification");
 
-    redis.down();
-    TestGateway.eventually(() -> "DOWN".equals(ready(a).getJsonObject("checks").getString("redis")), "A to notice Redis is down");
+    NODES.redis.down();
+    TestGateway.eventually(() -> "DOWN".equals(ready(NODES.a).getJsonObject("checks").getString("redis")), "A to notice Redis is down");
     // readiness stays up: this node still serves its sockets and the API
-    assertEquals(200, a.get("/health/ready", null).statusCode());
-    String during1 = a.notify("hal", "during 1");
-    String during2 = a.notify("hal", "during 2");
+    assertEquals(200, NODES.a.get("/health/ready", null).statusCode());
+    String during1 = NODES.a.notify("hal", "during 1");
+    String during2 = NODES.a.notify("hal", "during 2");
     // the socket on the ingesting node still gets them at once
     assertEquals(during1, onA.next("notification").getJsonObject("notification").getString("id"));
     assertEquals(during2, onA.next("notification").getJsonObject("notification").getString("id"));
 
-    redis.up();
+    NODES.redis.up();
     // THEN once both nodes are linked again, B's socket gets both, in order, without a resume
     assertEquals(during1, onB.next(f -> "notification".equals(f.getString("type")), 30_000, "during 1 on B")
         .getJsonObject("notification").getString("id"));
     assertEquals(during2, onB.next("notification").getJsonObject("notification").getString("id"));
     onB.next(f -> "unread".equals(f.getString("type")) && f.getInteger("count") == 3, 10_000, "the count of 3 on B");
-    TestGateway.eventually(() -> "UP".equals(ready(b).getJsonObject("checks").getString("redis")), "B to report Redis up");
+    TestGateway.eventually(() -> "UP".equals(ready(NODES.b).getJsonObject("checks").getString("redis")), "B to report Redis up");
     // and live pushes cross nodes again
-    String after = a.notify("hal", "after");
+    String after = NODES.a.notify("hal", "after");
     assertEquals(after, onB.next("notification").getJsonObject("notification").getString("id"));
     onB.expectNone("notification", 300);
     onA.close();
