@@ -122,22 +122,18 @@ public final class RedisFanout implements Fanout {
 
   @Override
   public Future<Void> publish(PushMessage message) {
-    local.publish(message);
     if (message.target() != PushMessage.Target.USER) {
       return Future.failedFuture(new IllegalArgumentException("broadcasts go through broadcast()"));
     }
-    send(user(message.key()), message);
+    local.publish(message);
+    send(List.of(user(message.key())), message);
     return Future.succeededFuture();
   }
 
   @Override
   public Future<Integer> broadcast(PushMessage message) {
     Future<Integer> reached = local.broadcast(message);
-    if (message.roles().isEmpty()) {
-      send(everyone(), message);
-    } else {
-      message.roles().forEach(role -> send(role(role), message));
-    }
+    send(message.roles().isEmpty() ? List.of(everyone()) : message.roles().stream().map(this::role).toList(), message);
     return reached;
   }
 
@@ -228,13 +224,14 @@ public final class RedisFanout implements Fanout {
     }
   }
 
-  private void send(String channel, PushMessage message) {
+  /** Publishes the message, serialised once, on each of {@code channelNames}. */
+  private void send(List<String> channelNames, PushMessage message) {
     if (!up) {
-      skipped.incrementAndGet(); // the other nodes catch their sockets up when the link is back
+      skipped.addAndGet(channelNames.size()); // the other nodes catch their sockets up when the link is back
       return;
     }
     String payload = message.toJson().put("origin", node).encode();
-    context.runOnContext(v -> publishNow(channel, payload));
+    context.runOnContext(v -> channelNames.forEach(channel -> publishNow(channel, payload)));
   }
 
   private void publishNow(String channel, String payload) {

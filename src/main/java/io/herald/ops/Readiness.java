@@ -42,8 +42,9 @@ public final class Readiness {
   /** Checks now; the JSON says which part is not ready. */
   public Future<JsonObject> check() {
     JsonObject checks = new JsonObject().put("migrations", started.get() ? "UP" : "DOWN").put("draining", draining.get());
-    if (fanout != null && !"local".equals(fanout.state().getString("mode"))) {
-      checks.put("redis", "up".equals(fanout.state().getString("redis")) ? "UP" : "DOWN");
+    JsonObject link = fanout == null ? null : fanout.state();
+    if (link != null && !"local".equals(link.getString("mode"))) {
+      checks.put("redis", "up".equals(link.getString("redis")) ? "UP" : "DOWN");
     }
     return pool.query("SELECT 1").execute()
         .map(rows -> checks.put("postgres", "UP"))

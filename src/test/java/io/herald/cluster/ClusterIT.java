@@ -246,7 +246,7 @@ class ClusterIT {
       return owner != null && !owner.equals(victimId);
     }, "another node to take the scheduler over", 30);
     FollowingClient c0 = clients.get(0);
-    String scheduled = ingest(nextLive(new AtomicInteger()), c0.user, "later", Instant.now().plusSeconds(1).toString());
+    String scheduled = ingestTo(nextLive(new AtomicInteger()), c0.user, "later", Instant.now().plusSeconds(1).toString());
     acknowledged.get(c0.user).add(scheduled);
     TestGateway.eventually(() -> c0.received.contains(scheduled), "a scheduled notification to be released after the takeover");
     for (int i = 0; i < NODES; i++) {
@@ -447,10 +447,6 @@ class ClusterIT {
 
   private String ingest(int i, String user, String title) throws Exception {
     return ingestTo(http[i], user, title, null);
-  }
-
-  private String ingest(int port, String user, String title, String sendAt) throws Exception {
-    return ingestTo(port, user, title, sendAt);
   }
 
   private String ingestTo(int port, String user, String title, String sendAt) throws Exception {
