@@ -254,6 +254,17 @@ class K8sManifestsTest {
         "HealthApi no longer mounts LIVE; the probes would check a path that does not exist");
   }
 
+  @Test
+  void prometheusScrapesTheMetricsRouteOnTheHttpPort() throws IOException {
+    int httpPort = podConfig(new ArrayList<>()).http().port();
+    Map<String, Object> template = map(map(deployment().body().get("spec"), "deployment spec").get("template"), "pod template");
+    Map<String, Object> annotations = map(map(template.get("metadata"), "pod template metadata").get("annotations"),
+        "pod template annotations");
+    assertEquals("true", annotations.get("prometheus.io/scrape"), "deployment: prometheus.io/scrape");
+    assertEquals(String.valueOf(httpPort), annotations.get("prometheus.io/port"), "deployment: prometheus.io/port vs http.port");
+    assertEquals("/metrics", annotations.get("prometheus.io/path"), "deployment: prometheus.io/path vs the metrics route");
+  }
+
   // ---------------------------------------------------------------- services, scaling, ingress
 
   @Test
