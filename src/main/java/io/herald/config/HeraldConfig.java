@@ -550,7 +550,8 @@ public record HeraldConfig(
     return List.copyOf(backoff);
   }
 
-  private static final java.util.regex.Pattern ADMIN_EMAIL = java.util.regex.Pattern.compile("[^@\\s<>\"(),;:]{1,64}@[^@\\s<>\"(),;:]{1,189}");
+  private static final java.util.regex.Pattern ADMIN_EMAIL =
+      java.util.regex.Pattern.compile("[^@\\s<>\"(),;:]{1,64}@[^@\\s<>\"(),;:]{1,189}");
   private static final java.util.regex.Pattern ADMIN_PHONE = java.util.regex.Pattern.compile("\\+[1-9][0-9]{6,14}");
 
   private static Alerts alerts(Reader r, Map<String, Channel> channels) {
