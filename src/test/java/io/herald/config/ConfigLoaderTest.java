@@ -502,6 +502,14 @@ class ConfigLoaderTest {
     assertEquals("https://hooks.slack.example/services/T/B/secretpart", c.alerts().webhook());
     assertFalse(c.alerts().toString().contains("secretpart"), "the webhook URL is a credential: " + c.alerts());
     assertFalse(c.alerts().toString().contains("ops@example.com"), "addresses are not printed: " + c.alerts());
+    // nor in the configuration the gateway logs at start-up
+    for (String printed : List.of(c.toString(), c.masked().encode())) {
+      for (String hidden : List.of("ops@example.com", "oncall@example.com", "secretpart")) {
+        assertFalse(printed.contains(hidden), hidden + " printed in " + printed);
+      }
+    }
+    assertEquals(2, c.masked().getJsonObject("alerts").getJsonArray("email").size(), "how many stays visible");
+    assertEquals("127.0.0.1", c.masked().getJsonObject("channels").getJsonObject("email").getJsonObject("smtp").getString("host"));
     assertEquals(List.of(), warnings);
     refusedEnv(Map.of("HERALD_ALERTS_SMS", "+15551234567"), "alerts.sms");
   }
