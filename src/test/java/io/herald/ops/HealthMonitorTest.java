@@ -33,7 +33,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -449,9 +448,5 @@ class HealthMonitorTest {
       }
     }
     return "";
-  }
-
-  static UUID uuid(JsonObject alert) {
-    return UUID.fromString(alert.getString("id"));
   }
 }
