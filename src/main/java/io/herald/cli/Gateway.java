@@ -25,9 +25,11 @@ import io.herald.store.NotificationWriter;
 import io.herald.Addresses;
 import io.herald.cluster.NodeVertx;
 import io.herald.fanout.RedisFanout;
+import io.herald.ops.HealthMonitorVerticle;
 import io.herald.ops.HeartbeatVerticle;
 import io.herald.ops.JobLease;
 import io.herald.ops.NodeInfo;
+import io.herald.store.AlertStore;
 import io.herald.store.LeaseStore;
 import io.herald.store.NodeStore;
 import io.vertx.core.DeploymentOptions;
@@ -62,6 +64,7 @@ public final class Gateway {
   private final String nodeId = nodeName();
   private final NodeInfo node;
   private DigestVerticle digests;
+  private HealthMonitorVerticle healthMonitor;
   private String heartbeat;
 
   private Gateway(HeraldConfig config, NodeVertx.Started started) {
@@ -148,6 +151,17 @@ public final class Gateway {
           if (id != null) {
             deployments.add(id);
           }
+          if (!config.alerts().enabled()) {
+            return Future.succeededFuture(null);
+          }
+          JobLease lease = new JobLease(new LeaseStore(pool), "health", nodeId, config.cluster().jobLeaseSeconds());
+          healthMonitor = new HealthMonitorVerticle(config, new AlertStore(pool), lease, nodeId, Clock.systemUTC());
+          return vertx.deployVerticle(healthMonitor);
+        })
+        .compose(id -> {
+          if (id != null) {
+            deployments.add(id);
+          }
           return vertx.deployVerticle(new HeartbeatVerticle(new NodeStore(pool), node));
         })
         .onSuccess(id -> {
@@ -223,6 +237,11 @@ public final class Gateway {
   /** The digest sender (null when the e-mail channel is off); tests run it at the hour they choose. */
   public DigestVerticle digests() {
     return digests;
+  }
+
+  /** The health monitor (null when {@code alerts.enabled} is off); tests run its checks at the time they choose. */
+  public HealthMonitorVerticle healthMonitor() {
+    return healthMonitor;
   }
 
   public int openSockets() {

@@ -17,13 +17,13 @@ import java.util.Set;
  */
 public record HeraldConfig(
     Http http, Postgres postgres, Redis redis, Cluster cluster, Auth auth, Push push,
-    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, JsonObject source) {
+    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, Alerts alerts, JsonObject source) {
 
   /** The same configuration with {@code cluster.enabled} on (the serve command's {@code --cluster}). */
   public HeraldConfig clustered() {
     Cluster c = cluster;
     return new HeraldConfig(http, postgres, redis, new Cluster(true, c.host(), c.port(), c.members(), c.eventBusPort(),
-        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, source);
+        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, alerts, source);
   }
 
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
@@ -159,6 +159,31 @@ public record HeraldConfig(
   public record Digest(int hour, int day, String timeZone, int maxItems, boolean unreadSummary, int checkIntervalSeconds) {
   }
 
+  /**
+   * The health monitor: every {@code checkIntervalSeconds} it checks each external channel and
+   * tells the admins of what it finds, at most once per {@code cooldownMinutes} per alert.
+   * Thresholds: {@code failuresPerHourCritical} failed attempts in an hour; {@code
+   * permanentFailuresPerDayWarning} permanent failures in 24 h; a failure rate of {@code
+   * failureRateCritical} (0 < x ≤ 1) over the last hour, judged only once the hour holds {@code
+   * failureRateMinAttempts} finished attempts (one failure out of one attempt is 100 % and means
+   * nothing); a delivery due for longer than {@code backlogMinutes}. Admins: {@code email} (every
+   * alert), {@code sms} and {@code whatsapp} (critical ones), sent with those channels' provider
+   * settings, and {@code webhook}, a Slack-compatible incoming-webhook URL (every alert).
+   */
+  public record Alerts(boolean enabled, int checkIntervalSeconds, int cooldownMinutes, int failuresPerHourCritical,
+                       int permanentFailuresPerDayWarning, double failureRateCritical, int failureRateMinAttempts, int backlogMinutes,
+                       List<String> email, List<String> sms, List<String> whatsapp, String webhook) {
+    /** Addresses and numbers are personal data and a webhook URL is a credential: only how many there are is shown. */
+    @Override
+    public String toString() {
+      return "Alerts[enabled=" + enabled + ", checkIntervalSeconds=" + checkIntervalSeconds + ", cooldownMinutes=" + cooldownMinutes
+          + ", failuresPerHourCritical=" + failuresPerHourCritical + ", permanentFailuresPerDayWarning=" + permanentFailuresPerDayWarning
+          + ", failureRateCritical=" + failureRateCritical + ", failureRateMinAttempts=" + failureRateMinAttempts + ", backlogMinutes="
+          + backlogMinutes + ", email=" + email.size() + " addresses, sms=" + sms.size() + " numbers, whatsapp=" + whatsapp.size()
+          + " numbers, webhook=" + (webhook == null ? null : "(set)") + "]";
+    }
+  }
+
   /** Channels that can be requested on a notification. */
   public List<String> enabledChannels() {
     List<String> out = new ArrayList<>();
@@ -242,7 +267,7 @@ public record HeraldConfig(
       throw new ConfigException("throttle.mode", "digest folds throttled deliveries into e-mail digests: enable channels.email, "
           + "or use cancel");
     }
-    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), c);
+    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), alerts(r, channels), c);
   }
 
   /** ISO day numbers (1 Monday .. 7 Sunday) by name, as subscribers and {@code digest.day} spell them. */
@@ -523,6 +548,59 @@ public record HeraldConfig(
       throw new ConfigException(key, "must list at least one step");
     }
     return List.copyOf(backoff);
+  }
+
+  private static final java.util.regex.Pattern ADMIN_EMAIL =
+      java.util.regex.Pattern.compile("[^@\\s<>\"(),;:]{1,64}@[^@\\s<>\"(),;:]{1,189}");
+  private static final java.util.regex.Pattern ADMIN_PHONE = java.util.regex.Pattern.compile("\\+[1-9][0-9]{6,14}");
+
+  private static Alerts alerts(Reader r, Map<String, Channel> channels) {
+    boolean enabled = r.bool("alerts.enabled");
+    double rate = r.number("alerts.failureRateCritical", 0, 1);
+    if (rate <= 0) {
+      throw new ConfigException("alerts.failureRateCritical", "must be more than 0 and at most 1 (0.5 is 50 %), got " + rate);
+    }
+    List<String> email = r.strings("alerts.email");
+    for (int i = 0; i < email.size(); i++) {
+      if (!ADMIN_EMAIL.matcher(email.get(i)).matches()) {
+        // the position, not the value: what an operator lists here is personal data
+        throw new ConfigException("alerts.email", "item " + (i + 1) + " is not one e-mail address such as ops@example.com");
+      }
+    }
+    List<String> sms = phones(r, "alerts.sms", false);
+    List<String> whatsapp = phones(r, "alerts.whatsapp", true);
+    String webhook = r.string("alerts.webhook", true);
+    if (webhook != null) {
+      httpUrl("alerts.webhook", webhook);
+    }
+    Alerts alerts = new Alerts(enabled, r.integer("alerts.checkIntervalSeconds", 1, 86_400), r.integer("alerts.cooldownMinutes", 0, 10_080),
+        r.integer("alerts.failuresPerHourCritical", 1, 1_000_000), r.integer("alerts.permanentFailuresPerDayWarning", 1, 1_000_000),
+        rate, r.integer("alerts.failureRateMinAttempts", 1, 1_000_000), r.integer("alerts.backlogMinutes", 1, 10_080),
+        email, sms, whatsapp, webhook);
+    if (enabled) {
+      // admin messages go out with the channel's own provider settings: a list without its channel could never be sent
+      for (String name : List.of("email", "sms", "whatsapp")) {
+        List<String> list = name.equals("email") ? email : name.equals("sms") ? sms : whatsapp;
+        if (!list.isEmpty() && !channels.get(name).enabled()) {
+          throw new ConfigException("alerts." + name, "alerts are sent with the " + name + " channel's settings: enable channels."
+              + name + ", or empty alerts." + name);
+        }
+      }
+    }
+    return alerts;
+  }
+
+  /** Phone numbers in E.164 form ({@code +15551234567}); WhatsApp ones may carry Twilio's {@code whatsapp:} prefix. */
+  private static List<String> phones(Reader r, String key, boolean whatsapp) {
+    List<String> numbers = r.strings(key);
+    for (int i = 0; i < numbers.size(); i++) {
+      String number = numbers.get(i);
+      String bare = whatsapp && number.startsWith("whatsapp:") ? number.substring("whatsapp:".length()) : number;
+      if (!ADMIN_PHONE.matcher(bare).matches()) {
+        throw new ConfigException(key, "item " + (i + 1) + " is not a phone number in E.164 form such as +15551234567");
+      }
+    }
+    return numbers;
   }
 
   private static Retry retry(Reader r) {

@@ -9,6 +9,12 @@ import java.util.Set;
 public final class Secrets {
   public static final String MASK = "******";
   private static final Set<String> SECRET_KEYS = Set.of("key", "secret", "password", "authToken", "publicKey", "privateKey", "token");
+  /**
+   * The alerts' admins: addresses and numbers are personal data (masked one by one, so their count
+   * shows), and a Slack-style webhook URL carries its credential in the path. Under {@code channels}
+   * these names hold objects, which are walked as usual.
+   */
+  private static final Set<String> ADMIN_KEYS = Set.of("email", "sms", "whatsapp", "webhook");
 
   private Secrets() {
   }
@@ -49,10 +55,10 @@ public final class Secrets {
       return out;
     }
     if (value instanceof String s) {
-      if (SECRET_KEYS.contains(key)) {
+      if (SECRET_KEYS.contains(key) || ADMIN_KEYS.contains(key)) {
         return MASK;
       }
-      if (key.equals("uri") || key.equals("url") || key.equals("baseUrl") || key.equals("webhook")) {
+      if (key.equals("uri") || key.equals("url") || key.equals("baseUrl")) {
         return maskUri(s);
       }
     }

@@ -6,10 +6,12 @@ import io.herald.ingest.EventsApi;
 import io.herald.ingest.InboxApi;
 import io.herald.ingest.IngestApi;
 import io.herald.ingest.SubscriberApi;
+import io.herald.ops.AlertsApi;
 import io.herald.ops.HealthApi;
 import io.herald.ops.StatsApi;
 import io.herald.ops.WebRoot;
 import io.herald.retry.DeliveriesApi;
+import io.herald.store.AlertStore;
 import io.herald.store.BroadcastStore;
 import io.herald.store.EventStore;
 import io.herald.store.NodeStore;
@@ -37,6 +39,7 @@ final class HttpApi {
     DeliveriesApi.create(shared.auth(), shared.store().pool(), shared.config().retry(), vertx.eventBus()).mount(router);
     new HealthApi(shared.readiness()).mount(router);
     new StatsApi(shared.auth(), new NodeStore(shared.store().pool()), shared.node()).mount(router);
+    new AlertsApi(shared.auth(), new AlertStore(shared.store().pool())).mount(router);
     new WebRoot().mount(router);
     router.route().last().handler(ctx -> ctx.fail(HeraldException.notFound("no such endpoint: " + ctx.request().method() + " "
         + ctx.request().path())));

@@ -431,4 +431,86 @@ class ConfigLoaderTest {
     assertFalse(c.toString().contains("s3cr3t-pw"), c.toString());
     assertTrue(c.toString().contains("sslmode=disable"), c.toString());
   }
+
+  // ---- alerts ----
+
+  static final String EMAIL_ON = "\"email\": {\"enabled\": true}";
+  static final String SMS_ON = "\"sms\": {\"enabled\": true, \"accountSid\": \"AC1\", \"authToken\": \"tok-123\", \"from\": \"+15550001111\"}";
+
+  @Test
+  void alertDefaultsIncludeTheNewKeys() {
+    // the monitor's thresholds default as documented; no admin route is set
+    HeraldConfig.Alerts a = load(null, Map.of()).alerts();
+    assertTrue(a.enabled());
+    assertEquals(300, a.checkIntervalSeconds());
+    assertEquals(60, a.cooldownMinutes());
+    assertEquals(20, a.failuresPerHourCritical());
+    assertEquals(5, a.permanentFailuresPerDayWarning());
+    assertEquals(0.5, a.failureRateCritical());
+    assertEquals(10, a.failureRateMinAttempts());
+    assertEquals(60, a.backlogMinutes());
+    assertEquals(List.of(), a.email());
+    assertEquals(List.of(), a.sms());
+    assertEquals(List.of(), a.whatsapp());
+    assertNull(a.webhook());
+  }
+
+  @Test
+  void alertRoutesNeedTheirChannels() throws IOException {
+    // admin messages are sent with the channels' provider settings: a list whose channel is off is refused, naming the list
+    refusedFile("{\"alerts\": {\"email\": [\"ops@example.com\"]}}", "alerts.email");
+    refusedFile("{\"alerts\": {\"sms\": [\"+15551234567\"]}}", "alerts.sms");
+    refusedFile("{\"alerts\": {\"whatsapp\": [\"+15551234567\"]}}", "alerts.whatsapp");
+    HeraldConfig c = load(file("{\"channels\": {" + EMAIL_ON + ", " + SMS_ON + "}, \"alerts\": {\"email\": [\"ops@example.com\", "
+        + "\"oncall@example.com\"], \"sms\": [\"+15551234567\"], \"webhook\": \"https://hooks.slack.example/services/T/B/x\"}}"), Map.of());
+    assertEquals(List.of("ops@example.com", "oncall@example.com"), c.alerts().email());
+    assertEquals(List.of("+15551234567"), c.alerts().sms());
+    // with the monitor off the lists are not used, so they need no channel
+    assertFalse(load(file("{\"alerts\": {\"enabled\": false, \"email\": [\"ops@example.com\"]}}"), Map.of()).alerts().enabled());
+  }
+
+  @Test
+  void badAlertValuesAreRefusedByKey() throws IOException {
+    // each alerts key is checked: ranges, the rate between 0 (excluded) and 1, addresses, numbers, the webhook URL
+    refusedFile("{\"alerts\": {\"checkIntervalSeconds\": 0}}", "alerts.checkIntervalSeconds");
+    refusedFile("{\"alerts\": {\"failureRateCritical\": 0}}", "alerts.failureRateCritical");
+    refusedFile("{\"alerts\": {\"failureRateCritical\": 1.5}}", "alerts.failureRateCritical");
+    refusedFile("{\"alerts\": {\"failureRateMinAttempts\": 0}}", "alerts.failureRateMinAttempts");
+    refusedFile("{\"alerts\": {\"backlogMinutes\": 0}}", "alerts.backlogMinutes");
+    refusedFile("{\"alerts\": {\"failuresPerHourCritical\": 0}}", "alerts.failuresPerHourCritical");
+    refusedFile("{\"alerts\": {\"whatsapp\": \"+15551234567\"}}", "alerts.whatsapp");
+    refusedFile("{\"alerts\": {\"webhook\": \"ftp://hooks.example/x\"}}", "alerts.webhook");
+    ConfigException e = refusedFile("{\"channels\": {" + EMAIL_ON + "}, \"alerts\": {\"email\": [\"ops@example.com\", "
+        + "\"Ops Team <ops@example.com>\"]}}", "alerts.email");
+    assertTrue(e.getMessage().contains("item 2"), e.getMessage());
+    e = refusedFile("{\"channels\": {" + SMS_ON + "}, \"alerts\": {\"sms\": [\"555 123 4567\"]}}", "alerts.sms");
+    assertFalse(e.getMessage().contains("555 123 4567"), "the number itself is not repeated: " + e.getMessage());
+    assertEquals(List.of("whatsapp:+15551234567"), load(file("{\"channels\": {\"whatsapp\": {\"enabled\": true, \"accountSid\": "
+        + "\"AC1\", \"authToken\": \"tok-123\", \"from\": \"+15550001111\"}}, \"alerts\": {\"whatsapp\": [\"whatsapp:+15551234567\"]}}"),
+        Map.of()).alerts().whatsapp());
+  }
+
+  @Test
+  void alertListsAndRateFromEnvironment() {
+    // HERALD_ALERTS_EMAIL=a,b becomes a list like cluster.members; the rate and the webhook take plain values
+    HeraldConfig c = load(null, Map.of("HERALD_CHANNELS_EMAIL_ENABLED", "true", "HERALD_ALERTS_EMAIL", "ops@example.com, oncall@example.com",
+        "HERALD_ALERTS_FAILURE_RATE_CRITICAL", "0.25", "HERALD_ALERTS_FAILURE_RATE_MIN_ATTEMPTS", "40",
+        "HERALD_ALERTS_WEBHOOK", "https://hooks.slack.example/services/T/B/secretpart"));
+    assertEquals(List.of("ops@example.com", "oncall@example.com"), c.alerts().email());
+    assertEquals(0.25, c.alerts().failureRateCritical());
+    assertEquals(40, c.alerts().failureRateMinAttempts());
+    assertEquals("https://hooks.slack.example/services/T/B/secretpart", c.alerts().webhook());
+    assertFalse(c.alerts().toString().contains("secretpart"), "the webhook URL is a credential: " + c.alerts());
+    assertFalse(c.alerts().toString().contains("ops@example.com"), "addresses are not printed: " + c.alerts());
+    // nor in the configuration the gateway logs at start-up
+    for (String printed : List.of(c.toString(), c.masked().encode())) {
+      for (String hidden : List.of("ops@example.com", "oncall@example.com", "secretpart")) {
+        assertFalse(printed.contains(hidden), hidden + " printed in " + printed);
+      }
+    }
+    assertEquals(2, c.masked().getJsonObject("alerts").getJsonArray("email").size(), "how many stays visible");
+    assertEquals("127.0.0.1", c.masked().getJsonObject("channels").getJsonObject("email").getJsonObject("smtp").getString("host"));
+    assertEquals(List.of(), warnings);
+    refusedEnv(Map.of("HERALD_ALERTS_SMS", "+15551234567"), "alerts.sms");
+  }
 }

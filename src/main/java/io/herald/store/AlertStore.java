@@ -1,0 +1,180 @@
+package io.herald.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The {@code alerts} table and the figures the health monitor judges channels by. Every statement
+ * takes the moment it works at as a parameter (never SQL {@code now()}), so a check can be run at
+ * any time a test chooses.
+ */
+public final class AlertStore {
+  /** Most entries kept in an alert's {@code notifications}: a long outage adds a few per cooldown. */
+  static final int NOTIFICATIONS_KEPT = 200;
+
+  /** Attempts of the last 24 h per channel; $1 now, $2 an hour ago, $3 a day ago. */
+  private static final String ATTEMPTS = "SELECT d.channel, "
+      + "count(*) FILTER (WHERE a.started_at > $2 AND a.outcome IN ('failed', 'dead')) AS failed, "
+      + "count(*) FILTER (WHERE a.started_at > $2 AND a.outcome IN ('sent', 'failed', 'dead')) AS finished, "
+      + "count(*) FILTER (WHERE a.started_at > $2 AND a.error_class = 'credentials') AS credentials, "
+      + "coalesce(array_agg(DISTINCT a.http_status ORDER BY a.http_status) FILTER (WHERE a.started_at > $2 "
+      + "AND a.error_class = 'credentials' AND a.http_status IS NOT NULL), '{}') AS credential_statuses, "
+      + "count(*) FILTER (WHERE a.error_class IN ('permanent', 'credentials')) AS permanent "
+      + "FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+      + "WHERE a.started_at > $3 AND a.started_at <= $1 GROUP BY d.channel";
+
+  /**
+   * Deliveries waiting per channel; $1 now, $2 the backlog threshold (now minus backlogMinutes). A
+   * delivery never tried has been due since it was written (or since its notification's sendAt);
+   * counting from there, not from next_attempt_at, keeps the age true while the retry scanner keeps
+   * re-dispatching a row no worker takes (each re-dispatch moves next_attempt_at on). A delivery
+   * tried before is due since the retry time its backoff set.
+   */
+  private static final String WAITING = "SELECT channel, count(*) AS due, count(*) FILTER (WHERE since <= $2) AS overdue, "
+      + "min(since) AS oldest FROM (SELECT d.channel, CASE WHEN d.attempts = 0 THEN greatest(d.created_at, n.send_at) "
+      + "ELSE d.next_attempt_at END AS since FROM deliveries d LEFT JOIN notifications n ON n.id = d.notification_id "
+      + "WHERE d.status IN ('pending', 'failed') AND (d.expires_at IS NULL OR d.expires_at > $1)) w "
+      + "WHERE since <= $1 GROUP BY channel";
+
+  /** When the admins last heard of the row's rule on its channel (from it or an earlier alert), as the statement began. */
+  private static final String LAST_TOLD = "(SELECT max(p.notified_at) FROM alerts p WHERE p.rule = a.rule "
+      + "AND p.channel IS NOT DISTINCT FROM a.channel) AS last_told";
+
+  private static final String RAISE = "INSERT INTO alerts AS a (id, rule, channel, severity, status, title, message, details, "
+      + "opened_at, last_seen_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $8) "
+      + "ON CONFLICT (rule, (coalesce(channel, ''))) WHERE status = 'active' DO UPDATE SET severity = EXCLUDED.severity, "
+      + "title = EXCLUDED.title, message = EXCLUDED.message, details = EXCLUDED.details, last_seen_at = EXCLUDED.last_seen_at "
+      + "RETURNING a.*, " + LAST_TOLD + ", a.id = $1 AS opened";
+
+  /** Resolves every active alert whose rule/channel key is not in $2. */
+  private static final String RESOLVE = "UPDATE alerts a SET status = 'resolved', resolved_at = $1 WHERE status = 'active' "
+      + "AND NOT (rule || '/' || coalesce(channel, '') = ANY($2::text[])) RETURNING a.*, a.notified_at AS last_told, false AS opened";
+
+  /** Resolved since $1 after the admins had heard of them, and not yet told of the resolution. */
+  private static final String UNTOLD_RESOLUTIONS = "SELECT a.*, a.notified_at AS last_told, false AS opened FROM alerts a "
+      + "WHERE status = 'resolved' AND notified_at < resolved_at AND resolved_at > $1 ORDER BY resolved_at, id";
+
+  /** Appends $3 to the notifications (keeping the newest entries) and sets notified_at to $2 when it is not null. */
+  private static final String RECORD = "UPDATE alerts SET notified_at = coalesce($2, notified_at), notifications = "
+      + "(SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM jsonb_array_elements(notifications || $3::jsonb) WITH ORDINALITY t(e, i) "
+      + "WHERE i > jsonb_array_length(notifications || $3::jsonb) - " + NOTIFICATIONS_KEPT + ") WHERE id = $1";
+
+  private static final String LIST = "SELECT a.*, a.notified_at AS last_told, false AS opened FROM alerts a "
+      + "WHERE ($1::text IS NULL OR status = $1) ORDER BY opened_at DESC, id DESC LIMIT $2";
+
+  private final Pool pool;
+
+  public AlertStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Each channel's figures at {@code now}: attempts of the last hour and day, and deliveries
+   * waiting, {@code overdue} counting those due for longer than {@code backlog}. Only channels
+   * with something to count are in the map.
+   */
+  public Future<Map<String, ChannelHealth>> health(Instant now, Duration backlog) {
+    OffsetDateTime at = utc(now);
+    Future<RowSet<Row>> attempts = pool.preparedQuery(ATTEMPTS).execute(Tuple.of(at, at.minusHours(1), at.minusDays(1)));
+    Future<RowSet<Row>> waiting = pool.preparedQuery(WAITING).execute(Tuple.of(at, at.minus(backlog)));
+    return Future.all(attempts, waiting).map(done -> {
+      Map<String, ChannelHealth> out = new LinkedHashMap<>();
+      for (Row r : attempts.result()) {
+        Integer[] statuses = r.getArrayOfIntegers("credential_statuses");
+        out.put(r.getString("channel"), new ChannelHealth(r.getString("channel"), r.getLong("failed"), r.getLong("finished"),
+            r.getLong("credentials"), statuses == null ? List.of() : List.of(statuses), r.getLong("permanent"), 0, 0, null));
+      }
+      for (Row r : waiting.result()) {
+        String channel = r.getString("channel");
+        ChannelHealth h = out.getOrDefault(channel, ChannelHealth.quiet(channel));
+        out.put(channel, new ChannelHealth(channel, h.failed(), h.finished(), h.credentials(), h.credentialStatuses(), h.permanent(),
+            r.getLong("due"), r.getLong("overdue"), r.getOffsetDateTime("oldest")));
+      }
+      return out;
+    });
+  }
+
+  /** What a check found: the condition of one rule on one channel (null: the whole gateway). */
+  public record Finding(String rule, String channel, String severity, String title, String message, JsonObject details) {
+    /** Identifies the finding's alert among the active ones. */
+    public String key() {
+      return key(rule, channel);
+    }
+
+    public static String key(String rule, String channel) {
+      return rule + "/" + (channel == null ? "" : channel);
+    }
+  }
+
+  /** Opens the finding's alert at {@code now}, or refreshes the one already active (its figures, last seen). */
+  public Future<Alert> raise(Finding f, Instant now) {
+    Tuple args = Tuple.tuple().addValue(Ids.next()).addValue(f.rule()).addValue(f.channel()).addValue(f.severity())
+        .addValue(f.title()).addValue(f.message()).addValue(f.details()).addValue(utc(now));
+    return pool.preparedQuery(RAISE).execute(args).map(rows -> read(rows.iterator().next()));
+  }
+
+  /** Resolves at {@code now} every active alert whose key is not among {@code stillFound}; answers them. */
+  public Future<List<Alert>> resolveAllBut(List<String> stillFound, Instant now) {
+    return pool.preparedQuery(RESOLVE).execute(Tuple.tuple().addValue(utc(now)).addValue(stillFound.toArray(new String[0])))
+        .map(AlertStore::readAll);
+  }
+
+  /** Alerts resolved after {@code since} whose admins heard of them but not yet of the resolution. */
+  public Future<List<Alert>> untoldResolutions(Instant since) {
+    return pool.preparedQuery(UNTOLD_RESOLUTIONS).execute(Tuple.of(utc(since))).map(AlertStore::readAll);
+  }
+
+  /**
+   * Records what was sent for an alert ({@code sent}, appended to its notifications) and, when
+   * {@code told} is not null, that the admins were told at that time.
+   */
+  public Future<Void> record(UUID id, Instant told, JsonArray sent) {
+    return pool.preparedQuery(RECORD).execute(Tuple.tuple().addValue(id).addValue(told == null ? null : utc(told)).addValue(sent))
+        .mapEmpty();
+  }
+
+  /** Alerts with {@code status} (null: any), newest first, at most {@code limit}. */
+  public Future<List<Alert>> list(String status, int limit) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(status, limit)).map(AlertStore::readAll);
+  }
+
+  /** The active alerts, newest first, as GET /v1/alerts lists them (for GET /v1/stats). */
+  public Future<JsonArray> activeJson() {
+    return list("active", 500).map(alerts -> {
+      JsonArray out = new JsonArray();
+      alerts.forEach(a -> out.add(a.toJson()));
+      return out;
+    });
+  }
+
+  private static List<Alert> readAll(RowSet<Row> rows) {
+    List<Alert> out = new ArrayList<>(rows.size());
+    rows.forEach(r -> out.add(read(r)));
+    return out;
+  }
+
+  private static Alert read(Row r) {
+    return new Alert(r.getUUID("id"), r.getString("rule"), r.getString("channel"), r.getString("severity"), r.getString("status"),
+        r.getString("title"), r.getString("message"), r.getJsonObject("details"), r.getOffsetDateTime("opened_at"),
+        r.getOffsetDateTime("last_seen_at"), r.getOffsetDateTime("resolved_at"), r.getOffsetDateTime("notified_at"),
+        r.getJsonArray("notifications"), r.getOffsetDateTime("last_told"), r.getBoolean("opened"));
+  }
+
+  private static OffsetDateTime utc(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+}
