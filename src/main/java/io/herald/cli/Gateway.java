@@ -62,6 +62,7 @@ public final class Gateway {
   private final String nodeId = nodeName();
   private final NodeInfo node;
   private DigestVerticle digests;
+  private io.herald.ops.JobsVerticle jobs;
   private String heartbeat;
 
   private Gateway(HeraldConfig config, NodeVertx.Started started) {
@@ -126,6 +127,11 @@ public final class Gateway {
           deployments.add(id);
           JobLease lease = new JobLease(new LeaseStore(pool), "scheduler", nodeId, config.cluster().jobLeaseSeconds());
           return vertx.deployVerticle(new SchedulerVerticle(writer, deliveries, fanout, config.retry().pendingGraceSeconds(), lease));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          jobs = io.herald.ops.JobsVerticle.create(config, pool, nodeId, Clock.systemUTC());
+          return vertx.deployVerticle(jobs);
         })
         .compose(id -> {
           deployments.add(id);
@@ -223,6 +229,11 @@ public final class Gateway {
   /** The digest sender (null when the e-mail channel is off); tests run it at the hour they choose. */
   public DigestVerticle digests() {
     return digests;
+  }
+
+  /** The scheduled jobs (retention); tests and operators run one at once with {@code runNow}. */
+  public io.herald.ops.JobsVerticle jobs() {
+    return jobs;
   }
 
   public int openSockets() {
