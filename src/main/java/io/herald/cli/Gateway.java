@@ -28,6 +28,7 @@ import io.herald.fanout.RedisFanout;
 import io.herald.ops.HealthMonitorVerticle;
 import io.herald.ops.HeartbeatVerticle;
 import io.herald.ops.JobLease;
+import io.herald.ops.JobsVerticle;
 import io.herald.ops.NodeInfo;
 import io.herald.store.AlertStore;
 import io.herald.store.LeaseStore;
@@ -65,6 +66,7 @@ public final class Gateway {
   private final NodeInfo node;
   private DigestVerticle digests;
   private HealthMonitorVerticle healthMonitor;
+  private JobsVerticle jobs;
   private String heartbeat;
 
   private Gateway(HeraldConfig config, NodeVertx.Started started) {
@@ -129,6 +131,11 @@ public final class Gateway {
           deployments.add(id);
           JobLease lease = new JobLease(new LeaseStore(pool), "scheduler", nodeId, config.cluster().jobLeaseSeconds());
           return vertx.deployVerticle(new SchedulerVerticle(writer, deliveries, fanout, config.retry().pendingGraceSeconds(), lease));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          jobs = io.herald.ops.JobsVerticle.create(config, pool, nodeId, Clock.systemUTC());
+          return vertx.deployVerticle(jobs);
         })
         .compose(id -> {
           deployments.add(id);
@@ -242,6 +249,11 @@ public final class Gateway {
   /** The health monitor (null when {@code alerts.enabled} is off); tests run its checks at the time they choose. */
   public HealthMonitorVerticle healthMonitor() {
     return healthMonitor;
+  }
+
+  /** The scheduled jobs (retention); tests and operators run one at once with {@code runNow}. */
+  public JobsVerticle jobs() {
+    return jobs;
   }
 
   public int openSockets() {

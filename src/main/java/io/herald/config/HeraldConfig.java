@@ -17,13 +17,13 @@ import java.util.Set;
  */
 public record HeraldConfig(
     Http http, Postgres postgres, Redis redis, Cluster cluster, Auth auth, Push push,
-    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, Alerts alerts, JsonObject source) {
+    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, Alerts alerts, Jobs jobs, JsonObject source) {
 
   /** The same configuration with {@code cluster.enabled} on (the serve command's {@code --cluster}). */
   public HeraldConfig clustered() {
     Cluster c = cluster;
     return new HeraldConfig(http, postgres, redis, new Cluster(true, c.host(), c.port(), c.members(), c.eventBusPort(),
-        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, alerts, source);
+        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, alerts, jobs, source);
   }
 
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
@@ -184,6 +184,21 @@ public record HeraldConfig(
     }
   }
 
+  /** Scheduled jobs: their cron expressions are read on the wall clock of {@code timeZone}. */
+  public record Jobs(String timeZone, Retention retention) {
+  }
+
+  /**
+   * The retention clean-up, run at the times of {@code cron}: notifications read more than
+   * {@code readNotificationsAfterDays} ago, notifications their user deleted more than
+   * {@code deletedNotificationsAfterDays} ago (neither while a delivery of theirs is still to be
+   * sent), and attempts of finished deliveries older than {@code attemptsAfterDays}, removed
+   * {@code batchSize} rows per statement.
+   */
+  public record Retention(boolean enabled, io.herald.ops.Cron cron, int readNotificationsAfterDays, int deletedNotificationsAfterDays,
+                          int attemptsAfterDays, int batchSize) {
+  }
+
   /** Channels that can be requested on a notification. */
   public List<String> enabledChannels() {
     List<String> out = new ArrayList<>();
@@ -267,7 +282,24 @@ public record HeraldConfig(
       throw new ConfigException("throttle.mode", "digest folds throttled deliveries into e-mail digests: enable channels.email, "
           + "or use cancel");
     }
-    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), alerts(r, channels), c);
+    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), alerts(r, channels), jobs(r), c);
+  }
+
+  private static Jobs jobs(Reader r) {
+    String zone = r.string("jobs.timeZone", false);
+    if (!validZone(zone)) {
+      throw new ConfigException("jobs.timeZone", "must be an IANA time zone such as UTC or Europe/Paris, got '" + zone + "'");
+    }
+    String expression = r.string("jobs.retention.cron", false);
+    io.herald.ops.Cron cron;
+    try {
+      cron = io.herald.ops.Cron.parse(expression);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("jobs.retention.cron", "'" + expression + "' is not a cron expression: " + e.getMessage());
+    }
+    return new Jobs(zone, new Retention(r.bool("jobs.retention.enabled"), cron,
+        r.integer("jobs.retention.readNotificationsAfterDays", 1, 36_500), r.integer("jobs.retention.deletedNotificationsAfterDays", 0, 36_500),
+        r.integer("jobs.retention.attemptsAfterDays", 1, 36_500), r.integer("jobs.retention.batchSize", 1, 100_000)));
   }
 
   /** ISO day numbers (1 Monday .. 7 Sunday) by name, as subscribers and {@code digest.day} spell them. */

@@ -9,12 +9,9 @@ import java.util.Set;
 public final class Secrets {
   public static final String MASK = "******";
   private static final Set<String> SECRET_KEYS = Set.of("key", "secret", "password", "authToken", "publicKey", "privateKey", "token");
-  /**
-   * The alerts' admins: addresses and numbers are personal data (masked one by one, so their count
-   * shows), and a Slack-style webhook URL carries its credential in the path. Under {@code channels}
-   * these names hold objects, which are walked as usual.
-   */
-  private static final Set<String> ADMIN_KEYS = Set.of("email", "sms", "whatsapp", "webhook");
+  /** Keys whose strings (alone or in a list) are people's addresses or numbers, such as the admins' in {@code alerts}. */
+  private static final Set<String> PERSONAL_KEYS = Set.of("email", "sms", "whatsapp", "phone");
+  private static final java.util.regex.Pattern HTTP_URL = java.util.regex.Pattern.compile("(?i)(https?://)([^/?#@]*@)?([^/?#]*)(.*)");
 
   private Secrets() {
   }
@@ -30,6 +27,23 @@ public final class Secrets {
     }
     return uri.replaceAll("(://[^:/@]*:)[^/?#]*@", "$1" + MASK + "@")
         .replaceAll("(?i)([?&](?:ssl)?password=)[^&#]*", "$1" + MASK);
+  }
+
+  /**
+   * https://hooks.example.com/services/T0/B0/abc?token=x → https://hooks.example.com/******: a
+   * webhook URL often carries its secret in the path (Slack-style hooks) or the query, so only the
+   * scheme and host are shown. Other URIs go through {@link #maskUri}.
+   */
+  public static String maskUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = HTTP_URL.matcher(url);
+    if (!m.matches()) {
+      return maskUri(url);
+    }
+    String rest = m.group(4);
+    return m.group(1) + (m.group(2) == null ? "" : MASK + "@") + m.group(3) + (rest.isEmpty() || rest.equals("/") ? rest : "/" + MASK);
   }
 
   public static JsonObject maskJson(JsonObject source) {
@@ -55,10 +69,13 @@ public final class Secrets {
       return out;
     }
     if (value instanceof String s) {
-      if (SECRET_KEYS.contains(key) || ADMIN_KEYS.contains(key)) {
+      if (SECRET_KEYS.contains(key) || PERSONAL_KEYS.contains(key)) {
         return MASK;
       }
-      if (key.equals("uri") || key.equals("url") || key.equals("baseUrl")) {
+      if (key.equals("url") || key.equals("webhook")) {
+        return maskUrl(s);
+      }
+      if (key.equals("uri") || key.equals("baseUrl")) {
         return maskUri(s);
       }
     }

@@ -110,7 +110,8 @@ public final class DeliveryVerticle extends VerticleBase {
       if (sending == 0) {
         return sender.close();
       }
-      log.warn("{} worker: {} sends still running after {} s of draining; their leases are released for another node", channel.name(),
+      log.atWarn().addKeyValue("channel", channel.name()).addKeyValue("sending", sending)
+          .log("{} worker: {} sends still running after {} s of draining; their leases are released for another node", channel.name(),
           sending, drainSeconds);
       released = true;
       return store.endLeases(node, channel.name()).<Void>mapEmpty().otherwiseEmpty().eventually(sender::close);
@@ -127,7 +128,8 @@ public final class DeliveryVerticle extends VerticleBase {
       long now = System.currentTimeMillis();
       if (now - lastDropLog > 10_000) {
         lastDropLog = now;
-        log.warn("{} worker: {} dispatches waiting, {} dropped so far; the retry scanner will pick them up", channel.name(),
+        log.atWarn().addKeyValue("channel", channel.name()).addKeyValue("dropped", dropped)
+            .log("{} worker: {} dispatches waiting, {} dropped so far; the retry scanner will pick them up", channel.name(),
             waiting.size(), dropped);
       }
       return;
@@ -208,7 +210,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private DeliveryStore.Finish sent(DeliveryJob job, String providerId, int ms) {
     if (log.isDebugEnabled()) {
       log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
-          .log("{} delivery sent (attempt {}, {} ms)", channel.name(), job.attempt(), ms);
+          .addKeyValue("channel", channel.name()).log("{} delivery sent (attempt {}, {} ms)", channel.name(), job.attempt(), ms);
     }
     // the provider's id is its text: kept to one clean line so it can never fail the batch it is written in
     String id = providerId == null ? null : ErrorClassifier.oneLine(providerId, 200);
@@ -219,15 +221,22 @@ public final class DeliveryVerticle extends VerticleBase {
     Failure f = ErrorClassifier.classify(cause, clock);
     boolean dead = f.errorClass().permanent() || job.attempt() >= job.maxAttempts();
     OffsetDateTime next = dead ? null : OffsetDateTime.ofInstant(backoff.next(job.attempt(), f.retryAfter()), ZoneOffset.UTC);
+    // the provider's own words may repeat the address, the number or the text: only the summary goes to INFO and WARN
     var event = (dead ? log.atWarn() : log.atInfo()).addKeyValue("delivery_id", job.id())
-        .addKeyValue("notification_id", job.notification().id()).addKeyValue("error_class", f.errorClass().label());
+        .addKeyValue("notification_id", job.notification().id()).addKeyValue("channel", channel.name())
+        .addKeyValue("error_class", f.errorClass().label()).addKeyValue("attempt", job.attempt());
+    if (f.httpStatus() != null) {
+      event = event.addKeyValue("http_status", f.httpStatus());
+    }
     if (dead) {
-      event.log("{} delivery dead after attempt {} of {}: {}{}", channel.name(), job.attempt(), job.maxAttempts(), f.message(),
+      event.log("{} delivery dead after attempt {} of {}: {}{}", channel.name(), job.attempt(), job.maxAttempts(), f.summary(),
           f.errorClass() == ErrorClass.CREDENTIALS ? " (check the channel's credentials)" : "");
     } else {
       event.log("{} delivery attempt {} of {} failed, next at {}: {}", channel.name(), job.attempt(), job.maxAttempts(), next,
-          f.message());
+          f.summary());
     }
+    log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
+        .addKeyValue("channel", channel.name()).log("{} delivery attempt {} failed: {}", channel.name(), job.attempt(), f.message());
     return new DeliveryStore.Finish(job.id(), job.attempt(), dead ? "dead" : "failed", next, f.message(), f.errorClass().label(),
         f.httpStatus(), null, ms);
   }
@@ -256,7 +265,7 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       if (refused) {
         // written alone and still refused: dropped; the row's lease runs out and the scanner retries it
-        log.atError().addKeyValue("delivery_id", batch.get(0).id()).log("{} worker: outcome of attempt {} refused by the database, "
+        log.atError().addKeyValue("delivery_id", batch.get(0).id()).addKeyValue("channel", channel.name()).log("{} worker: outcome of attempt {} refused by the database, "
             + "dropped: {}", channel.name(), batch.get(0).attempt(), result.cause().getMessage());
       } else if (result.failed()) {
         finished.addAll(0, batch);
@@ -274,7 +283,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private void storeTrouble(String what, Throwable cause) {
     if (!storeFailing) {
       storeFailing = true;
-      log.warn("{} worker: {} failed, retrying every second: {}", channel.name(), what, cause.getMessage());
+      log.atWarn().addKeyValue("channel", channel.name()).log("{} worker: {} failed, retrying every second: {}", channel.name(), what,
+          cause.getMessage());
     }
     if (!retryTimer) {
       retryTimer = true;
@@ -290,7 +300,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private void storeBack() {
     if (storeFailing) {
       storeFailing = false;
-      log.info("{} worker: database answers again", channel.name());
+      log.atInfo().addKeyValue("channel", channel.name()).log("{} worker: database answers again", channel.name());
     }
   }
 

@@ -57,7 +57,9 @@ public final class DigestVerticle extends VerticleBase {
           log.warn("digests not sent this time, trying again in {} s: {}", config.checkIntervalSeconds(),
               result.cause().getMessage());
         } else if (result.result().digests() + result.result().summaries() > 0) {
-          log.info("sent {} digests ({} held deliveries) and {} unread summaries", result.result().digests(),
+          log.atInfo().addKeyValue("channel", "email").addKeyValue("digests", result.result().digests())
+              .addKeyValue("digested", result.result().digested()).addKeyValue("summaries", result.result().summaries())
+              .log("sent {} digests ({} held deliveries) and {} unread summaries", result.result().digests(),
               result.result().digested(), result.result().summaries());
         }
       });

@@ -40,14 +40,43 @@ public final class HttpErrors {
     HeraldException error = translate(ctx.failure(), ctx.statusCode(), maxBodyBytes);
     if (error.status() >= 500) {
       if (error.status() == 500) {
-        log.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+        log.atError().addKeyValue("status", 500).setCause(ctx.failure()).log("{} {} failed", ctx.request().method(), route(ctx));
       } else if (UNAVAILABLE_LOG.admit()) {
         // an outage fails every request: one line a second, with how many it stands for
-        log.warn("{} {} answered {} ({} such answers since the last line): {}", ctx.request().method(), ctx.request().path(),
-            error.status(), UNAVAILABLE_LOG.takeSuppressed() + 1, ctx.failure() == null ? error.getMessage() : ctx.failure().toString());
+        log.atWarn().addKeyValue("status", error.status()).log("{} {} answered {} ({} such answers since the last line): {}",
+            ctx.request().method(), route(ctx), error.status(), UNAVAILABLE_LOG.takeSuppressed() + 1,
+            ctx.failure() == null ? error.getMessage() : ctx.failure().toString());
       }
     }
     send(ctx.response(), error);
+  }
+
+  /**
+   * The request's path with each path parameter replaced by its name ({@code /v1/subscribers/:userId}):
+   * which endpoint failed, without whose user id or which notification, which logs at INFO and
+   * above do not carry.
+   */
+  static String route(RoutingContext ctx) {
+    String path = ctx.request().path();
+    if (path == null || ctx.pathParams().isEmpty()) {
+      return path;
+    }
+    String[] segments = path.split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String segment;
+      try {
+        segment = java.net.URLDecoder.decode(segments[i].replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        segment = segments[i]; // a malformed escape: compared as it came
+      }
+      for (java.util.Map.Entry<String, String> param : ctx.pathParams().entrySet()) {
+        if (!segment.isEmpty() && segment.equals(param.getValue())) {
+          segments[i] = ":" + param.getKey();
+          break;
+        }
+      }
+    }
+    return String.join("/", segments);
   }
 
   public static void send(HttpServerResponse response, HeraldException error) {

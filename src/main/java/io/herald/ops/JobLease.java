@@ -69,14 +69,14 @@ public final class JobLease {
         heldUntilNanos = sent + seconds * 1_000_000_000L;
         if (!held) {
           held = true;
-          log.info("this node ({}) now runs the {} job (lease of {} s)", owner, name, seconds);
+          log.atInfo().addKeyValue("job", name).log("this node ({}) now runs the {} job (lease of {} s)", owner, name, seconds);
         }
       } else if (result.succeeded()) {
         if (held) {
           lost("another node holds it");
         }
       } else if (held) {
-        log.warn("could not renew the {} lease: {}", name, result.cause().getMessage());
+        log.atWarn().addKeyValue("job", name).log("could not renew the {} lease: {}", name, result.cause().getMessage());
         held(); // gives it up once the lease may have run out
       }
     });
@@ -84,7 +84,7 @@ public final class JobLease {
 
   private void lost(String why) {
     held = false;
-    log.warn("this node ({}) stopped running the {} job: {}", owner, name, why);
+    log.atWarn().addKeyValue("job", name).log("this node ({}) stopped running the {} job: {}", owner, name, why);
   }
 
   /** Stops renewing and gives the lease up, so another node can take it at its next try. */

@@ -100,7 +100,8 @@ public final class DeliveriesApi {
           if (d.status().equals("pending")) {
             dispatch(d);
           }
-          log.atInfo().addKeyValue("delivery_id", id).addKeyValue("channel", d.channel()).log("delivery {} by an operator", done);
+          log.atInfo().addKeyValue("delivery_id", id).addKeyValue("notification_id", d.notificationId())
+              .addKeyValue("channel", d.channel()).log("delivery {} by an operator", done);
         }
       }
     }).onFailure(ctx::fail);

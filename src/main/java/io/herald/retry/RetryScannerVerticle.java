@@ -53,7 +53,9 @@ public final class RetryScannerVerticle extends VerticleBase {
       }
       RetryScan.Result s = result.result();
       if (s.expired() + s.abandoned() + s.requeued() > 0) {
-        log.info("retry scan: {} re-queued ({} of them abandoned by a stopped worker), {} cancelled as expired",
+        log.atInfo().addKeyValue("requeued", s.requeued() + s.abandoned()).addKeyValue("abandoned", s.abandoned())
+            .addKeyValue("expired", s.expired())
+            .log("retry scan: {} re-queued ({} of them abandoned by a stopped worker), {} cancelled as expired",
             s.requeued() + s.abandoned(), s.abandoned(), s.expired());
       }
     });

@@ -402,6 +402,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void printedConfigurationShowsNoAdminAddressesNorWebhookSecrets() {
+    // the admins' addresses and numbers are personal data, and a webhook URL may hold its secret in the path or the query
+    JsonObject json = new JsonObject()
+        .put("alerts", new JsonObject().put("email", new JsonArray().add("ops-admin@example.com"))
+            .put("sms", new JsonArray().add("+15557654321")).put("webhook", "https://hooks.example.com/services/T0/B0/hook-SECRET-1"))
+        .put("channels", new JsonObject().put("webhook", new JsonObject().put("url", "https://app.example/herald?token=hook-SECRET-2")));
+    HeraldConfig c = ConfigLoader.fromJson(json);
+    String printed = c.toString();
+    for (String text : List.of("ops-admin@example.com", "+15557654321", "hook-SECRET-1", "hook-SECRET-2", "/services/")) {
+      assertFalse(printed.contains(text), text + " leaked in " + printed);
+    }
+    assertEquals("https://hooks.example.com/******", c.masked().getJsonObject("alerts").getString("webhook"));
+    assertEquals("https://app.example/******", c.masked().getJsonObject("channels").getJsonObject("webhook").getString("url"));
+    assertEquals("https://api.twilio.com", c.masked().getJsonObject("channels").getJsonObject("sms").getString("baseUrl"));
+    assertEquals("http://******@h:8080/******", Secrets.maskUrl("http://user:pw@h:8080/x"));
+  }
+
+  @Test
   void maskUriKeepsUriWithoutPassword() {
     // a URI without a password is printed as is; a password with encoded characters is masked whole
     assertEquals("postgresql://postgres@127.0.0.1:5432/postgres", Secrets.maskUri("postgresql://postgres@127.0.0.1:5432/postgres"));

@@ -211,4 +211,21 @@ class ErrorClassifierTest {
     assertEquals(ErrorClassifier.MAX_MESSAGE, f.message().length());
     assertTrue(f.message().endsWith("…"));
   }
+
+  @Test
+  void theSummaryForLogsLeavesTheProvidersWordsOut() {
+    // what the provider answered may repeat the number, the address or the text; the summary says only what kind of failure
+    String number = "+15550001111";
+    Failure twilio = classify(new ProviderException(400, null, "21211 The 'To' number " + number + " is not a valid phone number."));
+    assertEquals("HTTP 400", twilio.summary());
+    assertTrue(twilio.message().contains(number), "the full message is kept for the operator");
+    Failure smtp = classify(new SMTPException("x", 550, List.of("550 5.1.1 <bob@example.com>: Recipient address rejected"), true));
+    assertEquals("SMTP 550", smtp.summary());
+    assertEquals("not a single e-mail address", classify(new InvalidDestinationException("not a single e-mail address: 'a@b, c@d'"))
+        .summary());
+    assertEquals("timeout", classify(new TimeoutException("POST /hook?token=abc timed out")).summary());
+    assertEquals("connection refused", classify(new ConnectException("refused: 127.0.0.1:1")).summary());
+    assertEquals("unexpected error", classify(new IllegalStateException("title: Secret plans")).summary());
+    assertEquals("permanent failure", classify(new InvalidDestinationException("no phone number to send to")).summary());
+  }
 }

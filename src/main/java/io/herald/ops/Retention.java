@@ -1,0 +1,91 @@
+package io.herald.ops;
+
+import io.herald.config.HeraldConfig;
+import io.herald.store.RetentionStore;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+
+/**
+ * The retention clean-up, a scheduled job: removes notifications read more than
+ * {@code readNotificationsAfterDays} ago, then those their user deleted more than
+ * {@code deletedNotificationsAfterDays} ago, then attempts of finished deliveries older than
+ * {@code attemptsAfterDays}, each {@code batchSize} rows at a time, one short statement (or
+ * transaction) after the other, so no table is ever locked for long. Unread notifications are
+ * never removed by age, and no notification with a delivery still to be sent (see
+ * {@link RetentionStore}). The ages are measured from {@code clock}.
+ */
+public final class Retention {
+  private final RetentionStore store;
+  private final HeraldConfig.Retention config;
+  private final Clock clock;
+
+  public Retention(RetentionStore store, HeraldConfig.Retention config, Clock clock) {
+    this.store = store;
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /** What one run removed; {@code complete} is false when it stopped early (this node stopped running jobs). */
+  private static final class Tally {
+    int read;
+    int deleted;
+    int attempts;
+    int batches;
+    boolean complete = true;
+  }
+
+  /** One run; {@code keepGoing} is asked before each batch. */
+  public Future<JobsVerticle.Outcome> run(BooleanSupplier keepGoing) {
+    Instant now = clock.instant();
+    Tally tally = new Tally();
+    int size = config.batchSize();
+    OffsetDateTime readBefore = daysBefore(now, config.readNotificationsAfterDays());
+    OffsetDateTime deletedBefore = daysBefore(now, config.deletedNotificationsAfterDays());
+    OffsetDateTime attemptsBefore = daysBefore(now, config.attemptsAfterDays());
+    return batches(() -> store.removeRead(readBefore, size), n -> tally.read += n, tally, keepGoing)
+        .compose(v -> batches(() -> store.removeDeleted(deletedBefore, size), n -> tally.deleted += n, tally, keepGoing))
+        .compose(v -> batches(() -> store.removeAttempts(attemptsBefore, size), n -> tally.attempts += n, tally, keepGoing))
+        .map(v -> outcome(tally));
+  }
+
+  /** Runs batches one after the other until one is not full (nothing left) or {@code keepGoing} says stop. */
+  private Future<Void> batches(Supplier<Future<RetentionStore.Batch>> batch, IntConsumer removed, Tally tally, BooleanSupplier keepGoing) {
+    if (!tally.complete) {
+      return Future.succeededFuture();
+    }
+    if (!keepGoing.getAsBoolean()) {
+      tally.complete = false;
+      return Future.succeededFuture();
+    }
+    return batch.get().compose(b -> {
+      tally.batches++;
+      removed.accept(b.removed());
+      return b.taken() < config.batchSize() ? Future.succeededFuture() : batches(batch, removed, tally, keepGoing);
+    });
+  }
+
+  private static JobsVerticle.Outcome outcome(Tally t) {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("read_notifications", t.read);
+    figures.put("deleted_notifications", t.deleted);
+    figures.put("attempts", t.attempts);
+    figures.put("batches", t.batches);
+    figures.put("complete", t.complete);
+    String summary = "removed " + t.read + " read notifications, " + t.deleted + " deleted ones, " + t.attempts + " attempts in "
+        + t.batches + " batches" + (t.complete ? "" : ", then stopped: this node no longer runs the jobs");
+    return new JobsVerticle.Outcome(summary, figures);
+  }
+
+  private static OffsetDateTime daysBefore(Instant now, int days) {
+    return OffsetDateTime.ofInstant(now.minus(Duration.ofDays(days)), ZoneOffset.UTC);
+  }
+}
