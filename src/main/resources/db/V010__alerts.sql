@@ -27,6 +27,5 @@ CREATE UNIQUE INDEX alerts_one_active ON alerts (rule, coalesce(channel, '')) WH
 -- GET /v1/alerts: newest first
 CREATE INDEX alerts_newest ON alerts (opened_at DESC, id DESC);
 
--- The health figures read the last 24 h of attempts. Attempts are written in start order, so a
--- BRIN index finds that day in a few pages and costs next to nothing on the hot insert path.
-CREATE INDEX delivery_attempts_started ON delivery_attempts USING brin (started_at);
+-- The health figures read the last 24 h of attempts through delivery_attempts_started
+-- (V012__retention.sql, which the retention clean-up shares).
