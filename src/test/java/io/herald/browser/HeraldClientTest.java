@@ -236,6 +236,26 @@ class HeraldClientTest {
         "read over xhr_send");
   }
 
+  // A page of another origin imports herald.js from the gateway (CORS) and, without a url option,
+  // connects to where the module came from, over WebSocket and over SockJS (CORS again).
+  @Test
+  void aPageOfAnotherOriginUsesTheGatewaysClient() {
+    push = new ScriptedPush();
+    push.page("<!doctype html><title>app</title><script type=module>"
+        + "import { Herald } from 'http://127.0.0.1:" + gw.port + "/herald.js'; window.Herald = Herald;</script>");
+    String user = "elsewhere-" + UUID.randomUUID();
+    Chromium.Page page = chrome.open(push.url() + "/app.html");
+    pages.add(page);
+    page.waitFor("window.Herald", "the module from the gateway", 15);
+    page.eval("window.seen = []; for (const t of ['websocket', 'sockjs']) {"
+        + " const h = new Herald({ token: " + js(TestGateway.token(user)) + ", transports: [t] });"
+        + " h.on('notification', n => seen.push(t + ' ' + n.title)); h.connect(); window[t] = h; } true");
+    page.waitFor("websocket.state === 'open' && sockjs.state === 'open'", "both connected", 15);
+    gw.notify(user, "across origins");
+    page.waitFor("seen.length === 2", "the notification on both", 15);
+    assertEquals(List.of("sockjs across origins", "websocket across origins"), array(page, "seen.sort()"));
+  }
+
   // A refused token stops the client: over WebSocket alone (the refusal is read from HTTP) and with the SockJS fallback.
   @Test
   void aRefusedTokenStopsTheClient() {

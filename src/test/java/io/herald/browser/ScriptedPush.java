@@ -14,6 +14,7 @@ import java.util.function.Consumer;
  * A push endpoint under the test's control, for what the real gateway does not do on demand: send a
  * notification twice, answer a resume with ones the client has already seen, refuse every handshake.
  * Serves {@code /v1/ws} on a free port; records each connection and every frame the client sends.
+ * Can also serve a page, for a client used from another origin than the gateway's.
  */
 final class ScriptedPush implements AutoCloseable {
   /** One client connection and the frames it sent, in order. */
@@ -47,6 +48,7 @@ final class ScriptedPush implements AutoCloseable {
   private final HttpServer server;
   private volatile int refuseWith;
   private volatile Consumer<Connection> onOpen = c -> { };
+  private volatile String page;
 
   ScriptedPush() {
     server = TestGateway.await(vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1"));
@@ -67,11 +69,20 @@ final class ScriptedPush implements AutoCloseable {
     this.refuseWith = status;
   }
 
+  /** Serves {@code html} at /app.html: a page of another origin than the gateway's. */
+  void page(String html) {
+    this.page = html;
+  }
+
   Connection connection(int index) {
     return connections.get(index);
   }
 
   private void handle(HttpServerRequest req) {
+    if ("/app.html".equals(req.path()) && page != null) {
+      req.response().putHeader("Content-Type", "text/html; charset=utf-8").end(page);
+      return;
+    }
     if (refuseWith != 0 || !"/v1/ws".equals(req.path())) {
       refused.add(req.method() + " " + req.path());
       req.response().setStatusCode(refuseWith != 0 ? refuseWith : 404).end();
