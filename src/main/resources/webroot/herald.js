@@ -420,6 +420,10 @@ export class Herald {
    * Without a last id there is nothing to resume after. The newest notification in the inbox becomes
    * the cursor (it is old news, so not emitted). When the inbox was known to be empty, everything in
    * it now came while we were away: up to 100 of them are emitted, oldest first.
+   *
+   * The welcome carries no cursor, so there is a narrow gap: a notification committed between the
+   * welcome and this list is in the answer and also on its way as a frame; should the connection
+   * drop after the answer and before that frame, the frame is not replayed (it is in the inbox).
    */
   #findCursor(emitMissed) {
     const apply = page => {

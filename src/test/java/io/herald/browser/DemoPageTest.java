@@ -244,8 +244,9 @@ class DemoPageTest {
       assertEquals(1L, count(page, item(missed)), "shown exactly once");
       assertEquals(2L, count(page, "#list .item"));
       assertEquals("Arrived while the page was away", page.text(item(missed) + " .title"));
-      assertEquals(1L, ((Number) page.eval("herald.lastId === " + Chromium.quote(missed) + " ? 1 : 0")).longValue(),
-          "the resume cursor moved on");
+      assertEquals(Boolean.TRUE, page.eval("herald.lastId === " + Chromium.quote(missed)), "the resume cursor moved on");
+    } finally {
+      gw.startAgain(); // for the other tests, should this one fail while the gateway is down
     }
   }
 
