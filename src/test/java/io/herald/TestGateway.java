@@ -121,6 +121,13 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** Starts the gateway again after {@link #stop()}: the same configuration, schema and port. */
+  public void startAgain() {
+    if (gateway == null) {
+      boot();
+    }
+  }
+
   @Override
   public void close() {
     try {
