@@ -20,21 +20,32 @@ public final class WebRoot {
   static final String PAGE_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
       + "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-  private final StaticHandler files = StaticHandler.create("webroot")
-      .setIndexPage("index.html")
-      .setDirectoryListing(false)
-      // a new gateway version must reach browsers soon: revalidate after five minutes
-      .setMaxAgeSeconds(300);
+  /** Files under {@code root} on the classpath. */
+  private static StaticHandler files(String root) {
+    return StaticHandler.create(root)
+        .setIndexPage("index.html")
+        .setDirectoryListing(false)
+        // a new gateway version must reach browsers soon: revalidate after five minutes
+        .setMaxAgeSeconds(300);
+  }
 
   public void mount(Router router) {
     for (String page : new String[] {"/dashboard", "/demo"}) {
-      router.get(page).handler(ctx -> ctx.redirect(page + "/"));
-      router.get(page + "/*").handler(WebRoot::pageHeaders).handler(files);
+      // a Vert.x route path also matches itself with a trailing slash: only the bare path redirects
+      router.get(page).handler(ctx -> {
+        if (ctx.request().path().endsWith("/")) {
+          ctx.next();
+        } else {
+          ctx.redirect(page + "/");
+        }
+      });
+      // a "/page/*" route hands the static handler the path after its prefix: each page has its own root
+      router.get(page + "/*").handler(WebRoot::pageHeaders).handler(files("webroot" + page));
     }
     router.get("/herald.js").handler(ctx -> {
       ctx.response().putHeader("Access-Control-Allow-Origin", "*");
       ctx.next();
-    }).handler(files);
+    }).handler(files("webroot"));
   }
 
   private static void pageHeaders(RoutingContext ctx) {
