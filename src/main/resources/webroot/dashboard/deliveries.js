@@ -1,8 +1,9 @@
 // The deliveries view: the list by status and channel with cursor paging, retry and cancel per row,
-// retry-all-matching with a dry-run preview, the CSV export, and the detail panel with the
-// notification and each attempt. Rows an operator acted on are watched until they settle.
+// the CSV export, and (through detail.js and bulk.js) the detail panel and retry-all-matching. Rows
+// an operator acted on are watched until they settle.
 
 import {query} from './api.js';
+import {createBulkRetry} from './bulk.js';
 import {createDetail, actionsFor, statusBadge, errorSummary} from './detail.js';
 import {DASH, ago, arr, count, h, num, obj, str, timeEl} from './dom.js';
 
@@ -23,6 +24,13 @@ export function createDeliveries(api, toast) {
     counts: null,
   };
   const detail = createDetail(api, {act, onClose: () => markOpen(null)});
+  const bulk = createBulkRetry(api, {
+    toast,
+    onRequeued: rows => rows.slice(0, 200).forEach(d => {
+      update(d);
+      watch(d);
+    }),
+  });
 
   // ---- filters ----
   const statusBar = $('status-filter');
@@ -46,12 +54,7 @@ export function createDeliveries(api, toast) {
     }
   });
   $('export').addEventListener('click', exportCsv);
-  $('bulk-retry').addEventListener('click', openBulk);
-  $('bulk-preview').addEventListener('click', () => bulk(true));
-  $('bulk-confirm').addEventListener('click', () => bulk(false));
-  $('bulk-limit').addEventListener('input', () => {
-    $('bulk-confirm').disabled = true;
-  });
+  $('bulk-retry').addEventListener('click', () => bulk.open({status: state.status, channel: state.channel}, scopeText()));
   $('delivery-rows').addEventListener('keydown', e => {
     const row = e.target.closest('tr[data-delivery-id]');
     if (!row || e.target !== row) {
@@ -354,73 +357,6 @@ export function createDeliveries(api, toast) {
     if (state.watched.size && !state.pollTimer) {
       state.pollTimer = setTimeout(poll, POLL_MS);
     }
-  }
-
-  // ---- retry all matching ----
-
-  function openBulk() {
-    $('bulk-scope').textContent = 'Re-queues every ' + scopeText() + ', critical and high priority first, then the oldest. '
-      + 'Nothing happens until you confirm.';
-    $('bulk-result').replaceChildren();
-    $('bulk-confirm').disabled = true;
-    $('bulk').showModal();
-    bulk(true);
-  }
-
-  async function bulk(dryRun) {
-    const limit = Math.trunc(Number($('bulk-limit').value));
-    if (!(limit >= 1 && limit <= 10000)) {
-      $('bulk-result').replaceChildren(h('p', {class: 'error-text', text: 'At most: a whole number from 1 to 10,000.'}));
-      return;
-    }
-    const body = {dryRun, limit};
-    if (state.status) {
-      body.status = state.status;
-    }
-    if (state.channel) {
-      body.channel = state.channel;
-    }
-    $('bulk-confirm').disabled = true;
-    $('bulk-preview').disabled = true;
-    $('bulk-result').replaceChildren(h('p', {class: 'muted', text: dryRun ? 'Finding the deliveries…' : 'Re-queueing…'}));
-    try {
-      const answer = obj(await api.post('/v1/deliveries/retry', body));
-      const rows = arr(answer.deliveries).map(obj);
-      const n = num(answer.count) ?? rows.length;
-      if (dryRun) {
-        $('bulk-result').replaceChildren(
-          h('p', {class: 'bulk-count', data: {count: n}},
-            n ? h('b', {text: count(n) + (n === 1 ? ' delivery' : ' deliveries')}) : 'No delivery',
-            n ? ' would be re-queued' + (n >= limit ? ' (the limit; more may match)' : '') + '.' : ' matches: nothing to re-queue.'),
-          n ? previewTable(rows) : null);
-        $('bulk-confirm').textContent = 'Re-queue ' + count(n);
-        $('bulk-confirm').disabled = n === 0;
-      } else {
-        $('bulk').close();
-        toast(`Re-queued ${count(n)} ${n === 1 ? 'delivery' : 'deliveries'}: they are being sent now.`, 'good');
-        rows.slice(0, 200).forEach(d => {
-          update(d);
-          watch(d);
-        });
-      }
-    } catch (e) {
-      if (!e.auth) {
-        $('bulk-result').replaceChildren(h('p', {class: 'error-text', text: 'The gateway refused: ' + e.message}));
-      }
-    } finally {
-      $('bulk-preview').disabled = false;
-    }
-  }
-
-  function previewTable(rows) {
-    const shown = rows.slice(0, 12);
-    return h('div', {class: 'bulk-preview'},
-      h('table', {class: 'grid-table compact'},
-        h('thead', {}, h('tr', {}, ...['status', 'channel', 'recipient', 'attempts', 'last error'].map(t => h('th', {text: t})))),
-        h('tbody', {}, shown.map(d => h('tr', {data: {deliveryId: d.id}},
-          h('td', {}, statusBadge(str(d.status))), h('td', {text: str(d.channel) ?? DASH}), h('td', {text: str(d.recipient) ?? DASH}),
-          h('td', {class: 'num', text: count(d.attempts)}), h('td', {class: 'error-text clamp', text: str(d.lastError) ?? ''}))))),
-      rows.length > shown.length ? h('p', {class: 'muted', text: `and ${count(rows.length - shown.length)} more`}) : null);
   }
 
   // ---- export ----
