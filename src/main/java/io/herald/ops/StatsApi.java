@@ -2,6 +2,7 @@ package io.herald.ops;
 
 import io.herald.auth.Authenticator;
 import io.herald.store.NodeStore;
+import io.herald.store.Notification;
 import io.herald.store.StatsStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -63,7 +64,7 @@ public final class StatsApi {
         sockets += n.getInteger("sockets");
       }
       JsonObject body = new JsonObject().put("node", self.nodeId()).put("cluster", cluster).put("nodes", list).put("sockets", sockets)
-          .put("at", io.herald.store.Notification.iso(now));
+          .put("at", Notification.iso(now));
       body.mergeIn(figures.result());
       ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
     }).onFailure(ctx::fail);
