@@ -31,6 +31,11 @@ import io.herald.ops.JobLease;
 import io.herald.ops.JobsVerticle;
 import io.herald.ops.NodeInfo;
 import io.herald.store.AlertStore;
+import io.herald.ops.Meters;
+import io.herald.ops.QueueGaugeVerticle;
+import io.herald.store.StatsStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.herald.store.LeaseStore;
 import io.herald.store.NodeStore;
 import io.vertx.core.DeploymentOptions;
@@ -64,12 +69,14 @@ public final class Gateway {
   /** Names this process in delivery leases, attempt records, job leases and the nodes table. */
   private final String nodeId = nodeName();
   private final NodeInfo node;
+  /** Herald's meters, in this gateway's own registry (no-ops with {@code metrics.enabled} false). */
+  private final Meters meters;
   private DigestVerticle digests;
   private HealthMonitorVerticle healthMonitor;
   private JobsVerticle jobs;
   private String heartbeat;
 
-  private Gateway(HeraldConfig config, NodeVertx.Started started) {
+  private Gateway(HeraldConfig config, NodeVertx.Started started, PrometheusMeterRegistry registry) {
     this.config = config;
     this.vertx = started.vertx();
     this.pool = Db.pool(vertx, config.postgres());
@@ -85,6 +92,9 @@ public final class Gateway {
     readiness.show(fanout);
     String address = (config.cluster().enabled() ? config.cluster().host() : config.http().host()) + ":" + config.http().port();
     this.node = new NodeInfo(nodeId, address, started.cluster(), fanout, limiter, readiness);
+    this.meters = registry == null ? Meters.off() : Meters.of(registry, config.metrics());
+    meters.sockets(limiter);
+    meters.fanout(fanout);
   }
 
   /** Starts a node: plain, or clustered with {@code cluster.enabled} (which needs {@code redis.uri} for pushes between nodes). */
@@ -95,8 +105,10 @@ public final class Gateway {
     }
     // a context-free promise: on failure the event loops are shut down before the caller hears of it
     Promise<Gateway> started = Promise.promise();
-    NodeVertx.start(config).onFailure(started::fail).onSuccess(node -> {
-      Gateway gateway = new Gateway(config, node);
+    // one registry per gateway, never the global one: several gateways in one JVM each scrape their own
+    PrometheusMeterRegistry registry = config.metrics().enabled() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+    NodeVertx.start(config, registry).onFailure(started::fail).onSuccess(node -> {
+      Gateway gateway = new Gateway(config, node, registry);
       gateway.deploy().onComplete(result -> {
         if (result.succeeded()) {
           started.complete(gateway);
@@ -117,7 +129,7 @@ public final class Gateway {
     NotificationWriter writer = new NotificationWriter(pool, config.throttle(), config.digest());
     DeliveryStore deliveries = new DeliveryStore(workerPool);
     PushVerticle.Shared shared = new PushVerticle.Shared(config, new Authenticator(config.auth(), Clock.systemUTC()), store, writer,
-        deliveries, new SubscriberStore(pool, config.digest()), fanout, limiter, readiness, node, perInstance);
+        deliveries, new SubscriberStore(pool, config.digest()), fanout, limiter, readiness, node, meters, perInstance);
     return Migrations.apply(pool, config.postgres().schema())
         .onSuccess(applied -> {
           if (!applied.isEmpty()) {
@@ -140,7 +152,7 @@ public final class Gateway {
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(new EventExpanderVerticle(config, pool, new EventStore(pool), new TemplateStore(pool), writer,
-              fanout, nodeId));
+              fanout, nodeId, meters.ingest()));
         })
         .compose(id -> {
           deployments.add(id);
@@ -171,8 +183,15 @@ public final class Gateway {
           }
           return vertx.deployVerticle(new HeartbeatVerticle(new NodeStore(pool), node));
         })
-        .onSuccess(id -> {
+        .compose(id -> {
           heartbeat = id;
+          return !config.metrics().enabled() ? Future.succeededFuture((String) null) : vertx.deployVerticle(new QueueGaugeVerticle(
+              new StatsStore(pool), meters.queue(), config.metrics().queueIntervalSeconds(), Clock.systemUTC()));
+        })
+        .onSuccess(id -> {
+          if (id != null) {
+            deployments.add(id);
+          }
           readiness.started();
           if (node.cluster().getBoolean("enabled")) {
             log.info("node {} joined the cluster as member {} ({} members)", nodeId, node.cluster().getString("member"),
@@ -205,7 +224,7 @@ public final class Gateway {
     Future<String> chain = Future.succeededFuture();
     for (HeraldConfig.Channel channel : config.externalChannels()) {
       chain = chain.compose(x -> vertx.deployVerticle(new DeliveryVerticle(channel, config.retry(), deliveries, nodeId,
-              v -> Senders.create(v, channel), Clock.systemUTC(), config.http().shutdownTimeoutSeconds()))
+              v -> Senders.create(v, channel), Clock.systemUTC(), config.http().shutdownTimeoutSeconds(), meters.delivery(channel.name())))
           .onSuccess(deployments::add));
     }
     return chain.compose(x -> vertx.deployVerticle(new RetryScannerVerticle(config.retry(), deliveries)));

@@ -7,13 +7,22 @@ import io.herald.config.ConfigException;
 import io.herald.config.HeraldConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.Match;
+import io.vertx.micrometer.MatchType;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -34,10 +43,16 @@ public final class NodeVertx {
   public record Started(Vertx vertx, HazelcastClusterManager cluster) {
   }
 
-  public static Future<Started> start(HeraldConfig config) {
+  /** {@code metrics}: the registry Vert.x reports its own meters to (null: no Vert.x metrics). */
+  public static Future<Started> start(HeraldConfig config, MeterRegistry metrics) {
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    VertxBuilder builder = Vertx.builder();
+    if (metrics != null) {
+      options.setMetricsOptions(metricsOptions());
+      builder.withMetrics(new MicrometerMetricsFactory(metrics));
+    }
     if (!config.cluster().enabled()) {
-      return Future.succeededFuture(new Started(Vertx.builder().with(options).build(), null));
+      return Future.succeededFuture(new Started(builder.with(options).build(), null));
     }
     HeraldConfig.Cluster c = config.cluster();
     Config hazelcast;
@@ -49,7 +64,23 @@ public final class NodeVertx {
     // the event bus carries delivery work between nodes; peers reach it at cluster.host
     options.getEventBusOptions().setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(c.host());
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
-    return Vertx.builder().with(options).withClusterManager(manager).buildClustered().map(v -> new Started(v, manager));
+    return builder.with(options).withClusterManager(manager).buildClustered().map(v -> new Started(v, manager));
+  }
+
+  /**
+   * Vert.x's own meters (HTTP server and client, event bus, pools, TCP clients, JVM) with bounded
+   * labels only: no path or remote address labels; event-bus addresses are Herald's fixed set;
+   * an HTTP method outside the standard ones (a client may send any token) is reported as
+   * {@code other}. The registry name is unique: Vert.x keeps registries in a process-wide map by
+   * name, and several gateways in one JVM (tests) must not share one.
+   */
+  static MicrometerMetricsOptions metricsOptions() {
+    Match otherMethods = new Match().setDomain(MetricsDomain.HTTP_SERVER).setLabel(Label.HTTP_METHOD.toString())
+        .setType(MatchType.REGEX).setValue("(?!(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$).*").setAlias("other");
+    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+        .setRegistryName("herald-" + java.util.UUID.randomUUID())
+        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE, Label.EB_ADDRESS))
+        .setLabelMatches(List.of(otherMethods));
   }
 
   /** The Hazelcast configuration: the file's, with membership from {@code cluster.*}. */

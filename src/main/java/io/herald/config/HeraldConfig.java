@@ -17,13 +17,13 @@ import java.util.Set;
  */
 public record HeraldConfig(
     Http http, Postgres postgres, Redis redis, Cluster cluster, Auth auth, Push push,
-    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, Alerts alerts, Jobs jobs, JsonObject source) {
+    Map<String, Channel> channels, Retry retry, Throttle throttle, Digest digest, Alerts alerts, Jobs jobs, Metrics metrics, JsonObject source) {
 
   /** The same configuration with {@code cluster.enabled} on (the serve command's {@code --cluster}). */
   public HeraldConfig clustered() {
     Cluster c = cluster;
     return new HeraldConfig(http, postgres, redis, new Cluster(true, c.host(), c.port(), c.members(), c.eventBusPort(),
-        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, alerts, jobs, source);
+        c.kubernetesService(), c.hazelcastConfig(), c.jobLeaseSeconds()), auth, push, channels, retry, throttle, digest, alerts, jobs, metrics, source);
   }
 
   public static final List<String> CHANNEL_NAMES = List.of("inapp", "email", "sms", "whatsapp", "webhook");
@@ -199,6 +199,15 @@ public record HeraldConfig(
                           int attemptsAfterDays, int batchSize) {
   }
 
+  /**
+   * Prometheus metrics on {@code GET /metrics}: off with {@code enabled} false. The first
+   * {@code maxCategories} distinct notification categories keep their name as a label value, later
+   * ones count as {@code other}; the queue gauges are read from the database every
+   * {@code queueIntervalSeconds}.
+   */
+  public record Metrics(boolean enabled, int maxCategories, int queueIntervalSeconds) {
+  }
+
   /** Channels that can be requested on a notification. */
   public List<String> enabledChannels() {
     List<String> out = new ArrayList<>();
@@ -282,7 +291,7 @@ public record HeraldConfig(
       throw new ConfigException("throttle.mode", "digest folds throttled deliveries into e-mail digests: enable channels.email, "
           + "or use cancel");
     }
-    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), alerts(r, channels), jobs(r), c);
+    return new HeraldConfig(http, postgres, redis, cluster, auth(r), push(r), channels, retry, throttle, digest(r), alerts(r, channels), jobs(r), metrics(r), c);
   }
 
   private static Jobs jobs(Reader r) {
@@ -300,6 +309,11 @@ public record HeraldConfig(
     return new Jobs(zone, new Retention(r.bool("jobs.retention.enabled"), cron,
         r.integer("jobs.retention.readNotificationsAfterDays", 1, 36_500), r.integer("jobs.retention.deletedNotificationsAfterDays", 0, 36_500),
         r.integer("jobs.retention.attemptsAfterDays", 1, 36_500), r.integer("jobs.retention.batchSize", 1, 100_000)));
+  }
+
+  private static Metrics metrics(Reader r) {
+    return new Metrics(r.bool("metrics.enabled"), r.integer("metrics.maxCategories", 0, 1000),
+        r.integer("metrics.queueIntervalSeconds", 1, 3600));
   }
 
   /** ISO day numbers (1 Monday .. 7 Sunday) by name, as subscribers and {@code digest.day} spell them. */

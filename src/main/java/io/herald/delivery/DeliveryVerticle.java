@@ -2,6 +2,7 @@ package io.herald.delivery;
 
 import io.herald.Addresses;
 import io.herald.config.HeraldConfig;
+import io.herald.ops.Meters;
 import io.herald.retry.Backoff;
 import io.herald.store.DeliveryStore;
 import io.herald.store.NotificationWriter;
@@ -49,6 +50,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Function<Vertx, Sender> senders;
   private final Clock clock;
   private final int drainSeconds;
+  private final Meters.Delivery meters;
   private final LinkedHashMap<UUID, Integer> waiting = new LinkedHashMap<>();
   private final List<DeliveryStore.Finish> finished = new ArrayList<>();
   private Sender sender;
@@ -72,7 +74,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private int isolate;
 
   public DeliveryVerticle(HeraldConfig.Channel channel, HeraldConfig.Retry retry, DeliveryStore store, String node,
-                          Function<Vertx, Sender> senders, Clock clock, int drainSeconds) {
+                          Function<Vertx, Sender> senders, Clock clock, int drainSeconds, Meters.Delivery meters) {
     this.channel = channel;
     this.retry = retry;
     this.store = store;
@@ -80,6 +82,7 @@ public final class DeliveryVerticle extends VerticleBase {
     this.senders = senders;
     this.clock = clock;
     this.drainSeconds = drainSeconds;
+    this.meters = meters;
   }
 
   @Override
@@ -197,8 +200,9 @@ public final class DeliveryVerticle extends VerticleBase {
         return; // cut off by the drain, not failed by the provider: the scanner retries it as abandoned
       }
       try {
-        int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
-        finished.add(result.succeeded() ? sent(job, result.result(), ms) : failed(job, result.cause(), ms));
+        long nanos = System.nanoTime() - started;
+        int ms = (int) Math.min(Integer.MAX_VALUE, nanos / 1_000_000);
+        finished.add(result.succeeded() ? sent(job, result.result(), ms, nanos) : failed(job, result.cause(), ms, nanos));
       } finally {
         flush();
         pump();
@@ -207,7 +211,8 @@ public final class DeliveryVerticle extends VerticleBase {
     });
   }
 
-  private DeliveryStore.Finish sent(DeliveryJob job, String providerId, int ms) {
+  private DeliveryStore.Finish sent(DeliveryJob job, String providerId, int ms, long nanos) {
+    meters.sent(nanos);
     if (log.isDebugEnabled()) {
       log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
           .addKeyValue("channel", channel.name()).log("{} delivery sent (attempt {}, {} ms)", channel.name(), job.attempt(), ms);
@@ -217,9 +222,10 @@ public final class DeliveryVerticle extends VerticleBase {
     return new DeliveryStore.Finish(job.id(), job.attempt(), "sent", null, null, null, null, id == null || id.isEmpty() ? null : id, ms);
   }
 
-  private DeliveryStore.Finish failed(DeliveryJob job, Throwable cause, int ms) {
+  private DeliveryStore.Finish failed(DeliveryJob job, Throwable cause, int ms, long nanos) {
     Failure f = ErrorClassifier.classify(cause, clock);
     boolean dead = f.errorClass().permanent() || job.attempt() >= job.maxAttempts();
+    meters.failed(f.errorClass(), dead, nanos);
     OffsetDateTime next = dead ? null : OffsetDateTime.ofInstant(backoff.next(job.attempt(), f.retryAfter()), ZoneOffset.UTC);
     // the provider's own words may repeat the address, the number or the text: only the summary goes to INFO and WARN
     var event = (dead ? log.atWarn() : log.atInfo()).addKeyValue("delivery_id", job.id())

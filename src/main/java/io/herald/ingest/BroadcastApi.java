@@ -6,6 +6,7 @@ import io.herald.auth.Principal;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.PushFrame;
 import io.herald.fanout.PushMessage;
+import io.herald.ops.Meters;
 import io.herald.push.Frames;
 import io.herald.store.BroadcastStore;
 import io.herald.store.Ids;
@@ -40,11 +41,13 @@ public final class BroadcastApi {
   private final Authenticator auth;
   private final BroadcastStore store;
   private final Fanout fanout;
+  private final Meters.Ingest meters;
 
-  public BroadcastApi(Authenticator auth, BroadcastStore store, Fanout fanout) {
+  public BroadcastApi(Authenticator auth, BroadcastStore store, Fanout fanout, Meters.Ingest meters) {
     this.auth = auth;
     this.store = store;
     this.fanout = fanout;
+    this.meters = meters;
   }
 
   public void mount(Router router) {
@@ -56,6 +59,7 @@ public final class BroadcastApi {
     BroadcastStore.Broadcast b = parse(IngestApi.jsonBody(ctx), sender.name(), Notification.now());
     PushFrame frame = Frames.broadcast(b.message(), b.level(), b.createdAt());
     store.record(b, fanout::mayReach)
+        .onSuccess(recorded -> meters.ingested(b.level(), b.category(), recorded.recipients()))
         .compose(recorded -> fanout.broadcast(PushMessage.broadcast(b.id().toString(), Set.copyOf(b.roles()), frame))
             .onSuccess(delivered -> {
               // the broadcast frame is already out on this node; each recipient's own frames follow it

@@ -3,6 +3,7 @@ package io.herald.ingest;
 import io.herald.Addresses;
 import io.herald.config.HeraldConfig;
 import io.herald.fanout.Fanout;
+import io.herald.ops.Meters;
 import io.herald.store.EventStore;
 import io.herald.store.Ids;
 import io.herald.store.Notification;
@@ -45,11 +46,12 @@ public final class EventExpanderVerticle extends VerticleBase {
   private final NotificationWriter writer;
   private final Fanout fanout;
   private final String node;
+  private final Meters.Ingest meters;
   private boolean busy;
   private boolean again;
 
   public EventExpanderVerticle(HeraldConfig config, Pool pool, EventStore events, TemplateStore templates, NotificationWriter writer,
-                               Fanout fanout, String node) {
+                               Fanout fanout, String node, Meters.Ingest meters) {
     this.config = config;
     this.pool = pool;
     this.events = events;
@@ -57,6 +59,7 @@ public final class EventExpanderVerticle extends VerticleBase {
     this.writer = writer;
     this.fanout = fanout;
     this.node = node;
+    this.meters = meters;
   }
 
   @Override
@@ -133,7 +136,7 @@ public final class EventExpanderVerticle extends VerticleBase {
               });
             })))
         .compose(state -> {
-          done.forEach(w -> Handover.after(w, fanout, vertx.eventBus()));
+          done.forEach(w -> Handover.after(w, fanout, vertx.eventBus(), meters));
           return state >= 0 ? Future.succeededFuture(state) : pages(event, template, byLocale);
         });
   }

@@ -4,6 +4,7 @@ import io.herald.config.HeraldConfig;
 import io.herald.delivery.Dispatch;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
+import io.herald.ops.Meters;
 import io.herald.push.Frames;
 import io.herald.store.DeliveryPlan;
 import io.herald.store.DeliveryRef;
@@ -57,11 +58,17 @@ public final class Handover {
     return plans;
   }
 
-  /** After commit: new notifications due now go to their recipients' sockets, their deliveries to the workers. */
-  public static void after(NotificationWriter.Written written, Fanout fanout, EventBus bus) {
+  /**
+   * After commit: new notifications are counted (scheduled ones too: they were ingested now), those
+   * due now go to their recipients' sockets, their deliveries to the workers.
+   */
+  public static void after(NotificationWriter.Written written, Fanout fanout, EventBus bus, Meters.Ingest meters) {
     Set<UUID> due = new HashSet<>();
     for (int i = 0; i < written.rows().size(); i++) {
       Notification n = written.rows().get(i);
+      if (written.created().get(i)) {
+        meters.ingested(n.level(), n.category(), 1);
+      }
       if (written.created().get(i) && n.visibleOnArrival()) {
         due.add(n.id());
         fanout.publish(PushMessage.notification(n.recipient(), n.seq(), Frames.notification(n), written.counts().get(i)));

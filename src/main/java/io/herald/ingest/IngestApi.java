@@ -3,6 +3,7 @@ package io.herald.ingest;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.fanout.Fanout;
+import io.herald.ops.Meters;
 import io.herald.config.HeraldConfig;
 import io.herald.store.DeliveryAdminStore;
 import io.herald.store.DeliveryRef;
@@ -37,9 +38,10 @@ public final class IngestApi {
   private final List<String> enabledChannels;
   private final IngestBatcher batcher;
   private final DeliveryAdminStore admin;
+  private final Meters.Ingest meters;
 
   public IngestApi(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer, DeliveryStore deliveries,
-                   Fanout fanout, int transactionsInFlight) {
+                   Fanout fanout, int transactionsInFlight, Meters.Ingest meters) {
     this.config = config;
     this.auth = auth;
     this.store = store;
@@ -48,6 +50,7 @@ public final class IngestApi {
     this.enabledChannels = config.enabledChannels();
     this.batcher = new IngestBatcher(writer, transactionsInFlight);
     this.admin = new DeliveryAdminStore(store.pool(), java.time.Duration.ofSeconds(config.retry().pendingGraceSeconds()));
+    this.meters = meters;
   }
 
   public void mount(Router router) {
@@ -87,7 +90,7 @@ public final class IngestApi {
         written.rows().forEach(n -> ids.add(n.id().toString()));
         answer(ctx, anyNew, new JsonObject().put("ids", ids));
       }
-      Handover.after(written, fanout, ctx.vertx().eventBus());
+      Handover.after(written, fanout, ctx.vertx().eventBus(), meters);
     }).onFailure(ctx::fail);
   }
 

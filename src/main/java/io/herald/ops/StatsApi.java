@@ -1,15 +1,24 @@
 package io.herald.ops;
 
 import io.herald.auth.Authenticator;
+import io.herald.store.AlertStore;
 import io.herald.store.NodeStore;
+import io.herald.store.Notification;
+import io.herald.store.StatsStore;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.List;
 
 /**
  * {@code GET /v1/stats} (scope {@code admin}): the node answering, the cluster as it sees it, and
- * every node heard from recently with its open sockets and fan-out state.
+ * every node heard from recently with its open sockets and fan-out state; then the cluster's
+ * delivery figures from the database (see {@link StatsStore#overview}): windows, queue, oldest
+ * waiting delivery, dead letter, and the last hour minute by minute; and the active alerts.
  */
 public final class StatsApi {
   /** A node silent for this long (three missed heartbeats) is left out: it died or was cut off. */
@@ -18,11 +27,21 @@ public final class StatsApi {
   private final Authenticator auth;
   private final NodeStore nodes;
   private final NodeInfo self;
+  private final StatsStore stats;
+  private final List<String> channels;
+  private final Clock clock;
+  private final AlertStore alerts;
 
-  public StatsApi(Authenticator auth, NodeStore nodes, NodeInfo self) {
+  /** {@code channels}: the enabled external channels, listed (with zeros) even before they have any rows. */
+  public StatsApi(Authenticator auth, NodeStore nodes, NodeInfo self, StatsStore stats, List<String> channels, Clock clock,
+      AlertStore alerts) {
     this.auth = auth;
     this.nodes = nodes;
     this.self = self;
+    this.stats = stats;
+    this.channels = channels;
+    this.clock = clock;
+    this.alerts = alerts;
   }
 
   public void mount(Router router) {
@@ -32,7 +51,12 @@ public final class StatsApi {
   private void stats(RoutingContext ctx) {
     auth.requireScope(ctx, "admin");
     JsonObject cluster = self.cluster();
-    nodes.live(LIVE_SECONDS).onSuccess(list -> {
+    OffsetDateTime now = OffsetDateTime.now(clock);
+    Future<JsonArray> live = nodes.live(LIVE_SECONDS);
+    Future<JsonObject> figures = stats.overview(now, channels);
+    Future<JsonArray> active = alerts.activeJson();
+    Future.all(live, figures, active).onSuccess(all -> {
+      JsonArray list = live.result();
       JsonArray members = cluster.getJsonArray("members");
       int sockets = 0;
       for (int i = 0; i < list.size(); i++) {
@@ -43,8 +67,13 @@ public final class StatsApi {
         }
         sockets += n.getInteger("sockets");
       }
-      ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject()
-          .put("node", self.nodeId()).put("cluster", cluster).put("nodes", list).put("sockets", sockets).encode());
+      JsonObject body = new JsonObject().put("node", self.nodeId()).put("cluster", cluster).put("nodes", list).put("sockets", sockets)
+          .put("at", Notification.iso(now));
+      body.mergeIn(figures.result());
+      // what each admin was sent is in GET /v1/alerts; the overview needs the alerts themselves
+      active.result().forEach(a -> ((JsonObject) a).remove("notifications"));
+      body.put("alerts", active.result());
+      ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
     }).onFailure(ctx::fail);
   }
 }

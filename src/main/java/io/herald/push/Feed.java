@@ -1,5 +1,6 @@
 package io.herald.push;
 
+import io.herald.ops.Meters;
 import io.herald.store.Notification;
 import io.herald.store.NotificationStore;
 import io.vertx.core.Future;
@@ -24,6 +25,7 @@ final class Feed {
 
   private final Session session;
   private final NotificationStore store;
+  private final Meters.Push meters;
   private final List<Promise<Void>> waiting = new ArrayList<>();
   private boolean started;
   private boolean filling;
@@ -35,10 +37,20 @@ final class Feed {
   /** The newest count that came with a notification still to be written. */
   private long pendingVersion = -1;
   private io.herald.fanout.PushFrame pendingCount;
+  /**
+   * The newest live notification that had to wait for a read (a gap before it, or a pass under
+   * way) and its commit time: its latency is recorded when the read writes it. Older ones waiting
+   * with it are not recorded; the gap path is rare, a sample of it is enough.
+   */
+  private long pendingLiveSeq;
+  private long pendingLiveAt;
+  /** Notifications written since the last resume started (what that resume sent back). */
+  private int resumed;
 
-  Feed(Session session, NotificationStore store) {
+  Feed(Session session, NotificationStore store, Meters.Push meters) {
     this.session = session;
     this.store = store;
+    this.meters = meters;
   }
 
   /** Starts after the welcome: {@code seq} is the user's last sequence number in the welcome's snapshot. */
@@ -52,17 +64,26 @@ final class Feed {
     }
   }
 
-  /** A notification committed and published just now, with the user's count right after it. */
-  void live(long seq, io.herald.fanout.PushFrame frame, long version, io.herald.fanout.PushFrame count) {
+  /**
+   * A notification committed (at {@code committedAtMicros}, wall clock) and published just now,
+   * with the user's count right after it. Its push latency is recorded for each socket it is
+   * written to: a user has a few sockets at most.
+   */
+  void live(long seq, io.herald.fanout.PushFrame frame, long version, io.herald.fanout.PushFrame count, long committedAtMicros) {
     if (seq <= lastSeq && started) {
       session.count(version, count, false);
       return;
     }
     if (started && !filling && seq == lastSeq + 1) {
       session.send(frame);
+      meters.written(committedAtMicros);
       lastSeq = seq;
       session.count(version, count, false);
       return;
+    }
+    if (seq > pendingLiveSeq) {
+      pendingLiveSeq = seq;
+      pendingLiveAt = committedAtMicros;
     }
     pendingUpTo = Math.max(pendingUpTo, seq);
     if (version > pendingVersion) {
@@ -82,15 +103,19 @@ final class Feed {
     }
   }
 
-  /** Everything after {@code seq}, oldest first; completes once caught up with what is committed. */
-  Future<Void> resume(long seq) {
+  /**
+   * Everything after {@code seq}, oldest first; completes once caught up with what is committed,
+   * with how many notifications it wrote.
+   */
+  Future<Integer> resume(long seq) {
     Promise<Void> done = Promise.promise();
     waiting.add(done);
+    resumed = 0;
     lastSeq = seq;
     started = true;
     epoch++;
     fill(Long.MAX_VALUE);
-    return done.future();
+    return done.future().map(v -> resumed);
   }
 
   private void fill(long upTo) {
@@ -139,6 +164,12 @@ final class Feed {
       if (n.seq() > lastSeq) {
         session.send(Frames.notification(n));
         lastSeq = n.seq();
+        if (!waiting.isEmpty()) {
+          resumed++;
+        }
+        if (n.seq() == pendingLiveSeq) {
+          meters.written(pendingLiveAt);
+        }
       }
     }
     if (rows.size() == PAGE) {

@@ -4,6 +4,7 @@ import io.herald.HeraldException;
 import io.herald.fanout.Fanout;
 import io.herald.fanout.PushMessage;
 import io.herald.ingest.InboxQuery;
+import io.herald.ops.Meters;
 import io.herald.store.Ids;
 import io.herald.store.NotificationStore;
 import io.vertx.core.Future;
@@ -28,10 +29,12 @@ final class PushProtocol {
 
   private final NotificationStore store;
   private final Fanout fanout;
+  private final Meters.Push meters;
 
-  PushProtocol(NotificationStore store, Fanout fanout) {
+  PushProtocol(NotificationStore store, Fanout fanout, Meters.Push meters) {
     this.store = store;
     this.fanout = fanout;
+    this.meters = meters;
   }
 
   void handle(Session s, String text) {
@@ -117,7 +120,7 @@ final class PushProtocol {
 
   /** Replays what came after {@code seq} through the session's ordered feed, then always the current unread count. */
   private Future<Void> resumeFrom(Session s, long seq) {
-    return s.feed().resume(seq).compose(v -> store.inboxStates(List.of(s.userId())))
+    return s.feed().resume(seq).onSuccess(meters::resumed).compose(v -> store.inboxStates(List.of(s.userId())))
         .onSuccess(states -> {
           NotificationStore.InboxState state = states.getOrDefault(s.userId(), NotificationStore.InboxState.EMPTY);
           s.count(state.count().version(), Frames.unread(state.count().unread()), true);

@@ -10,6 +10,7 @@ import io.herald.fanout.PushMessage;
 import io.herald.ingest.HttpErrors;
 import io.herald.store.DeliveryStore;
 import io.herald.store.SubscriberStore;
+import io.herald.ops.Meters;
 import io.herald.ops.NodeInfo;
 import io.herald.ops.Readiness;
 import io.herald.store.NotificationStore;
@@ -48,7 +49,7 @@ public final class PushVerticle extends VerticleBase {
   /** What every instance shares. */
   public record Shared(HeraldConfig config, Authenticator auth, NotificationStore store, NotificationWriter writer,
                        DeliveryStore deliveries, SubscriberStore subscribers, Fanout fanout,
-                       ConnectionLimiter limiter, Readiness readiness, NodeInfo node, int transactionsPerInstance) {
+                       ConnectionLimiter limiter, Readiness readiness, NodeInfo node, Meters meters, int transactionsPerInstance) {
   }
 
   private final Shared shared;
@@ -67,7 +68,7 @@ public final class PushVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    protocol = new PushProtocol(shared.store(), shared.fanout());
+    protocol = new PushProtocol(shared.store(), shared.fanout(), shared.meters().push());
     welcomes = new Welcomes(shared.store());
     HeraldConfig.Http http = shared.config().http();
     Router router = Router.router(vertx);
@@ -120,6 +121,11 @@ public final class PushVerticle extends VerticleBase {
 
   private void deliver(PushMessage message) {
     int written = sessions.deliver(message);
+    if (message.target() != PushMessage.Target.USER && written > 0) {
+      // once per instance when its writes of a broadcast are issued, not once per socket: on a
+      // 10,000-socket broadcast a timer update per socket would cost more than the writes' bookkeeping
+      shared.meters().push().written(message.committedAtMicros());
+    }
     if (message.reach() != null) {
       message.reach().report(written);
     }
@@ -152,7 +158,8 @@ public final class PushVerticle extends VerticleBase {
 
   private void openWebSocket(ServerWebSocket ws, Principal principal) {
     ws.setWriteQueueMaxSize(cfg.writeQueueBytes());
-    Session session = new Session(principal.name(), principal.roles(), new WebSocketTransport(ws), cfg, shared.store());
+    Session session = new Session(principal.name(), principal.roles(), new WebSocketTransport(ws), cfg, shared.store(),
+        shared.meters().push());
     ws.textMessageHandler(text -> protocol.handle(session, text));
     ws.binaryMessageHandler(b -> session.close(Session.POLICY, "binary frames are not supported; send JSON text frames"));
     ws.pongHandler(b -> session.seen());
@@ -242,7 +249,8 @@ public final class PushVerticle extends VerticleBase {
         return;
       }
       socket.setWriteQueueMaxSize(cfg.writeQueueBytes());
-      session[0] = new Session(principal.name(), principal.roles(), new SockJsTransport(socket), cfg, shared.store());
+      session[0] = new Session(principal.name(), principal.roles(), new SockJsTransport(socket), cfg, shared.store(),
+          shared.meters().push());
       register(session[0]);
     });
     // without a handler SockJS logs a client's broken or oversized frame as an ERROR with a stack trace

@@ -2,6 +2,7 @@ package io.herald.push;
 
 import io.herald.config.HeraldConfig;
 import io.herald.fanout.PushFrame;
+import io.herald.ops.Meters;
 import io.herald.store.NotificationStore;
 import java.util.ArrayDeque;
 import java.util.Set;
@@ -48,12 +49,12 @@ public final class Session {
   private long windowStart;
   private int framesInWindow;
 
-  Session(String userId, Set<String> roles, Transport transport, HeraldConfig.Push cfg, NotificationStore store) {
+  Session(String userId, Set<String> roles, Transport transport, HeraldConfig.Push cfg, NotificationStore store, Meters.Push meters) {
     this.userId = userId;
     this.roles = roles;
     this.transport = transport;
     this.cfg = cfg;
-    this.feed = new Feed(this, store);
+    this.feed = new Feed(this, store, meters);
     transport.onDrain(this::drained);
   }
 

@@ -66,7 +66,7 @@ final class SessionRegistry {
           // copy: a send may close a slow session, which removes it from this list
           for (Session s : List.copyOf(list)) {
             if (m.seq() > 0) {
-              s.feed().live(m.seq(), m.frame(), m.count().version(), m.countFrame());
+              s.feed().live(m.seq(), m.frame(), m.count().version(), m.countFrame(), m.committedAtMicros());
             } else if (m.count() != null) {
               s.count(m.count().version(), m.countFrame(), false);
             } else if (m.frame() != null) {

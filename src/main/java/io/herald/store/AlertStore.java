@@ -37,18 +37,9 @@ public final class AlertStore {
       + "FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
       + "WHERE a.started_at > $3 AND a.started_at <= $1 GROUP BY d.channel";
 
-  /**
-   * Deliveries waiting per channel; $1 now, $2 the backlog threshold (now minus backlogMinutes). A
-   * delivery never tried has been due since it was written (or since its notification's sendAt);
-   * counting from there, not from next_attempt_at, keeps the age true while the retry scanner keeps
-   * re-dispatching a row no worker takes (each re-dispatch moves next_attempt_at on). A delivery
-   * tried before is due since the retry time its backoff set.
-   */
+  /** Deliveries waiting per channel (see {@link StatsStore#WAITING_SINCE}); $1 now, $2 the backlog threshold (now minus backlogMinutes). */
   private static final String WAITING = "SELECT channel, count(*) AS due, count(*) FILTER (WHERE since <= $2) AS overdue, "
-      + "min(since) AS oldest FROM (SELECT d.channel, CASE WHEN d.attempts = 0 THEN greatest(d.created_at, n.send_at) "
-      + "ELSE d.next_attempt_at END AS since FROM deliveries d LEFT JOIN notifications n ON n.id = d.notification_id "
-      + "WHERE d.status IN ('pending', 'failed') AND (d.expires_at IS NULL OR d.expires_at > $1)) w "
-      + "WHERE since <= $1 GROUP BY channel";
+      + "min(since) AS oldest FROM (" + StatsStore.WAITING_SINCE + ") w WHERE since <= $1 GROUP BY channel";
 
   /** When the admins last heard of the row's rule on its channel (from it or an earlier alert), as the statement began. */
   private static final String LAST_TOLD = "(SELECT max(p.notified_at) FROM alerts p WHERE p.rule = a.rule "
