@@ -296,6 +296,11 @@ class DashboardTest {
       String cell = "[data-node-id=\"" + node + "\"] .sockets";
       page.waitFor("(" + q(cell) + " || {}).textContent === '1'", "this node with its one socket", 30);
       assertEquals("this node", page.text("[data-node-id=\"" + node + "\"] .self-badge"));
+      // the tiles read this gateway's real /v1/stats answer (not only the scripted one below)
+      JsonObject stats = gw.get("/v1/stats", TestGateway.ADMIN_KEY).bodyAsJsonObject();
+      waitForText(page, "[data-tile=\"dead\"] .tile-value", String.valueOf(stats.getLong("dead")), 15);
+      waitForText(page, "[data-tile=\"sent\"] .tile-value",
+          String.valueOf(stats.getJsonObject("windows").getJsonObject("lastHour").getLong("sent")), 15);
       assertTrue(page.text("#conn").startsWith("Live"), page.text("#conn"));
       assertEquals(TestGateway.ADMIN_KEY, page.eval("sessionStorage.getItem('herald.dashboard.key')"), "the key is in sessionStorage");
       assertEquals(0, ((Number) page.eval("localStorage.length")).intValue(), "and nowhere that outlives the tab");

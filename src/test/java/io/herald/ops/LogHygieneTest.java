@@ -74,6 +74,10 @@ class LogHygieneTest {
   static final String PHONE_400 = "+15550100400";
   static final String PHONE_401 = "+15550100401";
   static final String PHONE_500 = "+15550100500";
+  /** The admins the health monitor tells of alerts (the 401 above opens a credentials alert). */
+  static final String ADMIN_EMAIL = "ops.admin@example.com";
+  static final String ADMIN_PHONE = "+15550100777";
+  static final String ADMIN_HOOK_SECRET = "ADMIN-hook-SECRET-5151";
   static final String TITLE_OK = "Quarterly TITLE-zebra-1234";
   static final String BODY_OK = "BODY-walrus-5678 the secret plans";
   static final String TITLE_DEAD = "Overdue TITLE-lynx-4321";
@@ -167,6 +171,10 @@ class LogHygieneTest {
       }, "every delivery to reach its outcome", 20);
       TestGateway.eventually(() -> "done".equals(api.call(HttpMethod.GET, "/v1/events/" + eventId, INGEST_KEY, null)
           .bodyAsJsonObject().getString("status")), "the event to be expanded");
+      // the provider's 401 opened a credentials alert, and the admins were told of it
+      TestGateway.eventually(() -> api.call(HttpMethod.GET, "/v1/alerts", ADMIN_KEY, null).bodyAsJsonObject().getJsonArray("items")
+          .stream().map(JsonObject.class::cast).anyMatch(a -> "credentials".equals(a.getString("rule")) && a.getString("notifiedAt") != null),
+          "the credentials alert to be sent to the admins", 20);
       socket.close();
       process.destroy(); // SIGTERM: a graceful stop
       assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the gateway stops");
@@ -187,7 +195,7 @@ class LogHygieneTest {
           HOOK_QUERY_TOKEN, HOOK_SECRET, HOOK_SECRET.substring("whsec_".length()), adaToken, forged, adaToken.split("\\.")[2],
           forged.split("\\.")[2], ADA_EMAIL, ROSA_EMAIL, GRACE_EMAIL, INLINE_EMAIL, "5550100001", "5550100400", "5550100401",
           "5550100500", ADA, ROSA, GRACE, INLINE, TITLE_OK, BODY_OK, TITLE_DEAD, BODY_DEAD, TITLE_RETRY, BODY_RETRY, TITLE_INLINE,
-          "TITLE-", "BODY-", BROADCAST, "BROADCAST-", EVENT_NAME, EVENT_SECRET);
+          "TITLE-", "BODY-", BROADCAST, "BROADCAST-", EVENT_NAME, EVENT_SECRET, ADMIN_EMAIL, "5550100777", ADMIN_HOOK_SECRET, "/services/T000");
       for (int i = 0; i < lines.size(); i++) {
         JsonObject e = events.get(i);
         if (List.of("INFO", "WARN", "ERROR").contains(e.getString("level"))) {
@@ -267,7 +275,9 @@ class LogHygieneTest {
             .put("whatsapp", provider.copy().put("authToken", WHATSAPP_TOKEN).put("from", "+15550108888"))
             .put("webhook", new JsonObject().put("enabled", true).put("url", hook + "/herald?token=" + HOOK_QUERY_TOKEN)
                 .put("secret", HOOK_SECRET).put("timeoutSeconds", 5)))
-        .put("retry", new JsonObject().put("backoff", new JsonArray().add("1h")).put("leaseSeconds", 10));
+        .put("retry", new JsonObject().put("backoff", new JsonArray().add("1h")).put("leaseSeconds", 10))
+        .put("alerts", new JsonObject().put("checkIntervalSeconds", 1).put("email", new JsonArray().add(ADMIN_EMAIL))
+            .put("sms", new JsonArray().add(ADMIN_PHONE)).put("webhook", hook + "/services/T000/B000/" + ADMIN_HOOK_SECRET));
   }
 
   /** {@code java -cp <this test's class path> io.herald.cli.Main serve}, with the main logback.xml (not the tests') and JSON logs. */

@@ -3,6 +3,7 @@ package io.herald.ops;
 import static io.herald.TestGateway.ADMIN_KEY;
 import static io.herald.TestGateway.INGEST_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,6 +151,40 @@ class StatsTest {
     assertTrue(s.getJsonObject("oldestWaiting").getDouble("waitingSeconds") >= 180);
     assertEquals(1, s.getJsonObject("queue").getJsonObject("channels").getJsonObject("email").getJsonObject("byPriority").getLong("high"));
     assertEquals(60, s.getJsonArray("series").size());
+  }
+
+  // A delivery never tried waits from when it was written, however often the scanner re-dispatched it (which moves next_attempt_at on).
+  @Test
+  void aNeverTriedDeliveryWaitsFromWhenItWasWritten() {
+    UUID notification = notification(LONG_AGO);
+    UUID id = UUID.randomUUID();
+    TestGateway.await(gw.sql().preparedQuery("INSERT INTO deliveries (id, notification_id, channel, destination, status, priority, "
+            + "attempts, max_attempts, next_attempt_at, created_at, updated_at) VALUES ($1, $2, 'sms', 'x', 'pending', 2, 0, 10, $3, $4, $3)")
+        .execute(Tuple.tuple().addValue(id).addValue(notification).addValue(NOW.minusSeconds(5)).addValue(NOW.minusMinutes(30))));
+    JsonObject s = TestGateway.await(new StatsStore(gw.sql()).overview(NOW, List.of("sms")));
+    assertEquals(id.toString(), s.getJsonObject("oldestWaiting").getString("id"));
+    assertEquals(1800.0, s.getJsonObject("oldestWaiting").getDouble("waitingSeconds"), 0.001);
+    assertEquals(1800.0, TestGateway.await(new StatsStore(gw.sql()).depth(NOW)).oldestSeconds().get("sms"), 0.001, "the gauge agrees");
+    gw.query("DELETE FROM deliveries WHERE id = '" + id + "'");
+  }
+
+  // The active alerts are part of the overview (what each admin was sent stays in GET /v1/alerts).
+  @Test
+  void activeAlertsAreListed() {
+    UUID id = UUID.randomUUID();
+    TestGateway.await(gw.sql().preparedQuery("INSERT INTO alerts (id, rule, channel, severity, status, title, message, details, "
+            + "opened_at, last_seen_at, notifications) VALUES ($1, 'credentials', 'sms', 'critical', 'active', 'SMS credentials refused', "
+            + "'m', '{}'::jsonb, now(), now(), '[{\"route\": \"email\", \"to\": \"ops@example.com\", \"ok\": true}]'::jsonb)")
+        .execute(Tuple.of(id)));
+    try {
+      JsonArray alerts = gw.get("/v1/stats", ADMIN_KEY).bodyAsJsonObject().getJsonArray("alerts");
+      assertEquals(1, alerts.size(), alerts.encode());
+      assertEquals(id.toString(), alerts.getJsonObject(0).getString("id"));
+      assertEquals("critical", alerts.getJsonObject(0).getString("severity"));
+      assertFalse(alerts.getJsonObject(0).containsKey("notifications"), "admins' addresses stay out of the overview");
+    } finally {
+      gw.query("DELETE FROM alerts WHERE id = '" + id + "'");
+    }
   }
 
   // ---- seeding ----
