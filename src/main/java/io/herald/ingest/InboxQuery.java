@@ -1,5 +1,6 @@
 package io.herald.ingest;
 
+import io.herald.QueryParams;
 import io.herald.HeraldException;
 import io.herald.store.Ids;
 import io.herald.store.NotificationStore;
@@ -39,17 +40,7 @@ public record InboxQuery(NotificationStore.Filter filter, UUID before, int limit
   }
 
   private static InboxQuery of(Boolean unread, String category, String level, String before, String limitText) {
-    int limit = DEFAULT_LIMIT;
-    if (limitText != null) {
-      try {
-        limit = Integer.parseInt(limitText);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > MAX_LIMIT) {
-        throw HeraldException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
-      }
-    }
+    int limit = QueryParams.limit(limitText, DEFAULT_LIMIT, MAX_LIMIT);
     if (level != null && !NotificationRequest.LEVELS.contains(level)) {
       throw HeraldException.invalid("level", "must be one of info, success, warning, error");
     }

@@ -1,5 +1,6 @@
 package io.herald.ops;
 
+import io.herald.QueryParams;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.store.AlertStore;
@@ -30,13 +31,13 @@ public final class AlertsApi {
 
   private void list(RoutingContext ctx) {
     auth.requireScope(ctx, "admin");
-    String status = param(ctx, "status");
+    String status = QueryParams.get(ctx.queryParams(), "status");
     if (status == null) {
       status = "active";
     } else if (!status.equals("active") && !status.equals("resolved") && !status.equals("all")) {
       throw HeraldException.invalid("status", "must be active, resolved or all");
     }
-    int limit = limit(param(ctx, "limit"));
+    int limit = QueryParams.limit(QueryParams.get(ctx.queryParams(), "limit"), DEFAULT_LIMIT, MAX_LIMIT);
     store.list(status.equals("all") ? null : status, limit).onSuccess(alerts -> {
       JsonArray items = new JsonArray();
       alerts.forEach(a -> items.add(a.toJson()));
@@ -44,25 +45,4 @@ public final class AlertsApi {
     }).onFailure(ctx::fail);
   }
 
-  private static int limit(String text) {
-    if (text == null) {
-      return DEFAULT_LIMIT;
-    }
-    int limit;
-    try {
-      limit = Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > MAX_LIMIT) {
-      throw HeraldException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
-    }
-    return limit;
-  }
-
-  /** A query parameter; empty counts as absent. */
-  private static String param(RoutingContext ctx, String name) {
-    String value = ctx.queryParams().get(name);
-    return value == null || value.isEmpty() ? null : value;
-  }
 }

@@ -1,5 +1,6 @@
 package io.herald.retry;
 
+import io.herald.QueryParams;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.config.HeraldConfig;
@@ -64,11 +65,11 @@ public final class DeliveriesApi {
   private void list(RoutingContext ctx) {
     auth.requireScope(ctx, "admin");
     MultiMap params = ctx.queryParams();
-    String status = RetryRequest.status(param(params, "status"), DeliveryView.STATUSES);
-    String channel = RetryRequest.channel(param(params, "channel"));
-    int limit = limit(param(params, "limit"));
+    String status = RetryRequest.status(QueryParams.get(params, "status"), DeliveryView.STATUSES);
+    String channel = RetryRequest.channel(QueryParams.get(params, "channel"));
+    int limit = QueryParams.limit(QueryParams.get(params, "limit"), DEFAULT_LIMIT, MAX_LIMIT);
     DeliveryCursor before = null;
-    String cursor = param(params, "before");
+    String cursor = QueryParams.get(params, "before");
     if (cursor != null) {
       before = DeliveryCursor.parse(cursor);
       if (before == null) {
@@ -146,8 +147,8 @@ public final class DeliveriesApi {
   private void export(RoutingContext ctx) {
     auth.requireScope(ctx, "admin");
     MultiMap params = ctx.queryParams();
-    String status = RetryRequest.status(param(params, "status"), DeliveryView.STATUSES);
-    String channel = RetryRequest.channel(param(params, "channel"));
+    String status = RetryRequest.status(QueryParams.get(params, "status"), DeliveryView.STATUSES);
+    String channel = RetryRequest.channel(QueryParams.get(params, "channel"));
     store.export(status, channel, null).onSuccess(first -> {
       HttpServerResponse response = ctx.response().setChunked(true).putHeader("Content-Type", DeliveryCsv.CONTENT_TYPE)
           .putHeader("Content-Disposition", "attachment; filename=\"deliveries" + (status == null ? "" : "-" + status) + ".csv\"");
@@ -175,27 +176,6 @@ public final class DeliveriesApi {
         });
   }
 
-  private static int limit(String text) {
-    if (text == null) {
-      return DEFAULT_LIMIT;
-    }
-    int limit;
-    try {
-      limit = Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > MAX_LIMIT) {
-      throw HeraldException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
-    }
-    return limit;
-  }
-
-  /** A query parameter; empty counts as absent. */
-  private static String param(MultiMap params, String name) {
-    String value = params.get(name);
-    return value == null || value.isEmpty() ? null : value;
-  }
 
   private static void json(RoutingContext ctx, JsonObject body) {
     ctx.response().putHeader("Content-Type", "application/json").end(body.encode());

@@ -1,5 +1,6 @@
 package io.herald.template;
 
+import io.herald.QueryParams;
 import io.herald.HeraldException;
 import io.herald.auth.Authenticator;
 import io.herald.ingest.HttpErrors;
@@ -60,7 +61,7 @@ public final class TemplateApi {
 
   private void list(RoutingContext ctx) {
     auth.requireScope(ctx, "admin");
-    int limit = limit(ctx.request().getParam("limit"));
+    int limit = QueryParams.limit(ctx.request().getParam("limit"), DEFAULT_LIMIT, MAX_LIMIT);
     String after = ctx.request().getParam("after");
     store.list(after, limit + 1).onSuccess(items -> {
       String next = null;
@@ -195,16 +196,6 @@ public final class TemplateApi {
       return Integer.parseInt(s);
     }
     throw HeraldException.invalid(field, "must be a version number (1, 2, ...)");
-  }
-
-  private static int limit(String value) {
-    if (value == null) {
-      return DEFAULT_LIMIT;
-    }
-    if (!value.matches("[0-9]{1,4}") || Integer.parseInt(value) < 1 || Integer.parseInt(value) > MAX_LIMIT) {
-      throw HeraldException.invalid("limit", "must be 1 to " + MAX_LIMIT);
-    }
-    return Integer.parseInt(value);
   }
 
   private static void found(RoutingContext ctx, Template t, String notFound) {

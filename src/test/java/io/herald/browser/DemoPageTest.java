@@ -12,10 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,32 +27,8 @@ class DemoPageTest {
       new JsonObject().put("auth", new JsonObject().put("allowedOrigins", new JsonArray().add("*"))), g -> gw = g);
 
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
-  static Chromium chrome;
-  private final List<Chromium.Page> pages = new ArrayList<>();
-
-  @BeforeAll
-  static void launch() throws Exception {
-    Assumptions.assumeTrue(Chromium.find().isPresent(), Chromium.MISSING);
-    chrome = Chromium.launch(Chromium.find().orElseThrow());
-  }
-
-  @AfterAll
-  static void quit() throws Exception {
-    if (chrome != null) {
-      chrome.close();
-    }
-  }
-
-  @AfterEach
-  void noUncaughtErrors() {
-    try {
-      for (Chromium.Page page : pages) {
-        assertEquals(List.of(), page.problems(), "the page had uncaught errors");
-      }
-    } finally {
-      pages.forEach(Chromium.Page::close);
-    }
-  }
+  @RegisterExtension
+  static final BrowserTabs TABS = new BrowserTabs();
 
   private static String user(String name) {
     return name + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -64,8 +36,7 @@ class DemoPageTest {
 
   /** The demo for {@code user}, connected (its first page of notifications loaded). */
   private Chromium.Page demo(String user, String extra) {
-    Chromium.Page page = chrome.open(base() + "/demo/?token=" + TestGateway.token(user) + extra);
-    pages.add(page);
+    Chromium.Page page = TABS.open(base() + "/demo/?token=" + TestGateway.token(user) + extra);
     page.waitFor("document.getElementById('state').dataset.state === 'open' && !document.getElementById('try').hidden",
         "the demo to connect", 20);
     return page;
@@ -269,8 +240,7 @@ class DemoPageTest {
   @Test
   void fallsBackToSockJsWhenTheWebSocketCannotOpen() {
     String grace = user("grace");
-    Chromium.Page page = chrome.open(base() + "/demo/");
-    pages.add(page);
+    Chromium.Page page = TABS.open(base() + "/demo/");
     // every WebSocket of the page goes to a path the gateway refuses: the handshake fails before opening
     page.call("Page.addScriptToEvaluateOnNewDocument", new JsonObject().put("source",
         "{ const Real = WebSocket; window.WebSocket = class extends Real {"
@@ -286,8 +256,7 @@ class DemoPageTest {
   // A refused token: the page says so and asks for another; it does not keep retrying.
   @Test
   void aRefusedTokenAsksForAnother() {
-    Chromium.Page page = chrome.open(base() + "/demo/?token=" + TestGateway.token("heidi").replaceAll(".$", "x"));
-    pages.add(page);
+    Chromium.Page page = TABS.open(base() + "/demo/?token=" + TestGateway.token("heidi").replaceAll(".$", "x"));
     page.waitFor("document.getElementById('state').dataset.state === 'unauthorized'", "the refusal", 20);
     assertEquals("Token refused", page.text("#state-text"));
     assertEquals(Boolean.FALSE, page.eval("document.getElementById('signin').hidden"));
@@ -298,8 +267,7 @@ class DemoPageTest {
   @Test
   void theFormTakesAToken() {
     String ivan = user("ivan");
-    Chromium.Page page = chrome.open(base() + "/demo/");
-    pages.add(page);
+    Chromium.Page page = TABS.open(base() + "/demo/");
     assertTrue(page.text("#signin").contains("java -jar target/herald.jar token --user u42"), page.text("#signin"));
     page.type("#token-input", TestGateway.token(ivan));
     page.click("#token-form button");

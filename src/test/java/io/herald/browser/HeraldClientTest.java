@@ -12,10 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,36 +26,9 @@ class HeraldClientTest {
   static final PerClassGateway GATEWAY = new PerClassGateway(
       new JsonObject().put("auth", new JsonObject().put("allowedOrigins", new JsonArray().add("*"))), g -> gw = g);
 
-  static Chromium chrome;
-  private final List<Chromium.Page> pages = new ArrayList<>();
+  @RegisterExtension
+  static final BrowserTabs TABS = new BrowserTabs();
   private ScriptedPush push;
-
-  @BeforeAll
-  static void launch() throws Exception {
-    Assumptions.assumeTrue(Chromium.find().isPresent(), Chromium.MISSING);
-    chrome = Chromium.launch(Chromium.find().orElseThrow());
-  }
-
-  @AfterAll
-  static void quit() throws Exception {
-    if (chrome != null) {
-      chrome.close();
-    }
-  }
-
-  @AfterEach
-  void cleanUp() {
-    try {
-      for (Chromium.Page page : pages) {
-        assertEquals(List.of(), page.problems(), "the page had uncaught errors");
-      }
-    } finally {
-      pages.forEach(Chromium.Page::close);
-      if (push != null) {
-        push.close();
-      }
-    }
-  }
 
   /** A tab with herald.js loaded and `h = new Herald(options)` connected, its events kept in `seen`, `states`, `errors`. */
   private Chromium.Page client(String options) {
@@ -68,8 +37,7 @@ class HeraldClientTest {
 
   /** The same, after running {@code before} in the page (to stand in for the network in between). */
   private Chromium.Page client(String before, String options) {
-    Chromium.Page page = chrome.open("http://127.0.0.1:" + gw.port + "/demo/");
-    pages.add(page);
+    Chromium.Page page = TABS.open("http://127.0.0.1:" + gw.port + "/demo/");
     page.eval("(async () => {" + before
         + " const { Herald } = await import('/herald.js');"
         + " window.seen = []; window.states = []; window.errors = []; window.counts = [];"
@@ -102,7 +70,7 @@ class HeraldClientTest {
   // client resumes after the last id it saw, reconnects at once on 1001, and acks each id once.
   @Test
   void duplicatesAreEmittedOnceAndResumeStartsAfterTheLastIdSeen() {
-    push = new ScriptedPush();
+    push = TABS.closeAfterTabs(new ScriptedPush());
     String n1 = UUID.randomUUID().toString();
     String n2 = UUID.randomUUID().toString();
     String n3 = UUID.randomUUID().toString();
@@ -146,7 +114,7 @@ class HeraldClientTest {
   // [0, min(max, initial * 2^n)], and never gives up.
   @Test
   void backoffDoublesWithFullJitterUpToTheCap() {
-    push = new ScriptedPush();
+    push = TABS.closeAfterTabs(new ScriptedPush());
     push.refuseWith(503);
     Chromium.Page page = client("{ url: " + js(push.url()) + ", token: 't', transports: ['websocket'],"
         + " backoff: { initial: 40, max: 300 } }");
@@ -167,7 +135,7 @@ class HeraldClientTest {
   // A ping the server never answers ends the connection, and the client connects again by itself.
   @Test
   void anUnansweredPingReplacesTheConnection() {
-    push = new ScriptedPush();
+    push = TABS.closeAfterTabs(new ScriptedPush());
     push.onOpen(c -> c.send(ScriptedPush.welcome("u1", 0)));
     client("{ url: " + js(push.url()) + ", token: 't', transports: ['websocket'], pingInterval: 300, pongTimeout: 300 }");
     TestGateway.eventually(() -> push.connections.size() >= 2, "a second connection after the silent one", 15);
@@ -177,7 +145,7 @@ class HeraldClientTest {
   // Marks made while disconnected are kept and sent once the client is connected again.
   @Test
   void marksMadeWhileAwayAreSentAfterReconnecting() {
-    push = new ScriptedPush();
+    push = TABS.closeAfterTabs(new ScriptedPush());
     push.onOpen(c -> c.send(ScriptedPush.welcome("u1", 1)));
     Chromium.Page page = client("{ url: " + js(push.url()) + ", token: 't', transports: ['websocket'], backoff: { initial: 100, max: 200 } }");
     page.waitFor("h.state === 'open'", "open", 10);
@@ -240,12 +208,11 @@ class HeraldClientTest {
   // connects to where the module came from, over WebSocket and over SockJS (CORS again).
   @Test
   void aPageOfAnotherOriginUsesTheGatewaysClient() {
-    push = new ScriptedPush();
+    push = TABS.closeAfterTabs(new ScriptedPush());
     push.page("<!doctype html><title>app</title><script type=module>"
         + "import { Herald } from 'http://127.0.0.1:" + gw.port + "/herald.js'; window.Herald = Herald;</script>");
     String user = "elsewhere-" + UUID.randomUUID();
-    Chromium.Page page = chrome.open(push.url() + "/app.html");
-    pages.add(page);
+    Chromium.Page page = TABS.open(push.url() + "/app.html");
     page.waitFor("window.Herald", "the module from the gateway", 15);
     page.eval("window.seen = []; for (const t of ['websocket', 'sockjs']) {"
         + " const h = new Herald({ token: " + js(TestGateway.token(user)) + ", transports: [t] });"
