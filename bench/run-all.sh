@@ -26,6 +26,10 @@ PG_USER=${PG_USER:-postgres}
 GATEWAY_OPTS=${GATEWAY_OPTS:-"-Xms2g -Xmx2g"}
 BENCH_OPTS=${BENCH_OPTS:-"-Xmx2g"}
 SOURCES=${SOURCES:-127.0.0.2,127.0.0.3}
+# metrics.enabled of the gateway under test (false: to measure what the Prometheus meters cost);
+# SCRAPE_EVERY=15 also scrapes /metrics every 15 s while the scenarios run, as Prometheus would
+METRICS=${METRICS:-true}
+SCRAPE_EVERY=${SCRAPE_EVERY:-}
 
 INGEST_CONCURRENCY=${INGEST_CONCURRENCY:-64}
 INGEST_DURATION=${INGEST_DURATION:-30s}
@@ -90,8 +94,10 @@ fi
 cp target/herald.jar "$WORK/herald.jar"
 sed -e "s/\"port\": 8080/\"port\": $PORT/" -e "s/\"schema\": \"herald\"/\"schema\": \"$SCHEMA\"/" \
     -e "s/\"key\": \"change-me\"/\"key\": \"$KEY\"/" -e "s/\"secret\": \"change-me-too\"/\"secret\": \"$SECRET\"/" \
+    -e "s/\"metrics\": *{ \"enabled\": true/\"metrics\":  { \"enabled\": $METRICS/" \
     conf/herald.json > "$WORK/herald-bench.json"
 grep -q "\"port\": $PORT" "$WORK/herald-bench.json" && grep -q "\"schema\": \"$SCHEMA\"" "$WORK/herald-bench.json" \
+  && grep -q "\"metrics\": *{ \"enabled\": $METRICS" "$WORK/herald-bench.json" \
   || { say "could not write the gateway config from conf/herald.json"; exit 1; }
 
 # Writes a gateway config with one external channel enabled and pointed at the bench's stand-in
@@ -132,6 +138,10 @@ start_gateway() {
   GATEWAY_PID=$!
   for _ in $(seq 120); do
     if curl -fs "$URL/health/ready" > /dev/null 2>&1; then
+      if [ -n "$SCRAPE_EVERY" ]; then
+        # scrape as Prometheus would, for as long as this gateway runs
+        (while kill -0 "$GATEWAY_PID" 2> /dev/null; do curl -fs -o /dev/null "$URL/metrics" || true; sleep "$SCRAPE_EVERY"; done) &
+      fi
       return 0
     fi
     kill -0 "$GATEWAY_PID" 2> /dev/null || { say "gateway exited; see $WORK/gateway.log"; exit 1; }
