@@ -14,6 +14,12 @@ public final class Main implements Runnable {
   private static final List<String> TOP_LEVEL_FLAGS = List.of("-h", "--help", "-V", "--version");
 
   public static void main(String[] args) {
+    try {
+      LogSettings.apply(System.getenv()); // before the first logger is made
+    } catch (ConfigException e) {
+      System.err.println("herald: configuration error: " + e.getMessage());
+      System.exit(2);
+    }
     String[] effective = withDefaultCommand(args);
     int code = commandLine().execute(effective);
     if (code != 0 || !"serve".equals(effective[0])) {

@@ -125,9 +125,9 @@ public record HeraldConfig(
                          Map<String, String> headers, Object bodyTemplate, String messageIdPath, int timeoutSeconds) {
     @Override
     public String toString() {
-      return "Provider[kind=" + kind + ", baseUrl=" + baseUrl + ", accountSid=" + accountSid + ", authToken=" + Secrets.mask(authToken)
-          + ", from=" + from + ", method=" + method + ", url=" + Secrets.maskUri(url) + ", headers=" + (headers == null ? null : headers.keySet())
-          + ", messageIdPath=" + messageIdPath + ", timeoutSeconds=" + timeoutSeconds + "]";
+      return "Provider[kind=" + kind + ", baseUrl=" + Secrets.maskUrl(baseUrl) + ", accountSid=" + accountSid + ", authToken=" + Secrets.mask(authToken)
+          + ", from=" + from + ", method=" + method + ", url=" + Secrets.maskUrl(url) + ", headers=" + (headers == null ? null : headers.keySet())
+          + ", bodyTemplate=" + Secrets.mask(bodyTemplate == null ? null : "") + ", messageIdPath=" + messageIdPath + ", timeoutSeconds=" + timeoutSeconds + "]";
     }
   }
 
@@ -135,7 +135,7 @@ public record HeraldConfig(
   public record Webhook(String url, String secret, byte[] key, int timeoutSeconds) {
     @Override
     public String toString() {
-      return "Webhook[url=" + Secrets.maskUri(url) + ", secret=" + Secrets.mask(secret) + ", timeoutSeconds=" + timeoutSeconds + "]";
+      return "Webhook[url=" + Secrets.maskUrl(url) + ", secret=" + Secrets.mask(secret) + ", timeoutSeconds=" + timeoutSeconds + "]";
     }
   }
 
@@ -574,7 +574,7 @@ public record HeraldConfig(
     try {
       URI u = new URI(url);
       if (u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
-        throw new ConfigException(key, "must be an http(s) URL, got '" + Secrets.maskUri(url) + "'");
+        throw new ConfigException(key, "must be an http(s) URL, got '" + Secrets.maskUrl(url) + "'");
       }
     } catch (URISyntaxException e) {
       throw new ConfigException(key, "is not a valid URL");

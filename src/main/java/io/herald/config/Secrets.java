@@ -8,7 +8,10 @@ import java.util.Set;
 /** Masks secrets wherever configuration is printed or logged. */
 public final class Secrets {
   public static final String MASK = "******";
-  private static final Set<String> SECRET_KEYS = Set.of("key", "secret", "password", "authToken", "publicKey", "privateKey", "token");
+  /** A string under a key whose name contains one of these (any case) is never shown: apiKey, authToken, clientSecret... */
+  private static final java.util.List<String> SECRET_WORDS = java.util.List.of("key", "secret", "password", "token", "auth", "signature", "credential");
+  /** Keys whose values are all masked, only the names of an object's fields shown: provider headers and body templates carry API keys. */
+  private static final Set<String> OPAQUE_KEYS = Set.of("headers", "bodyTemplate");
   /** Keys whose strings (alone or in a list) are people's addresses or numbers, such as the admins' in {@code alerts}. */
   private static final Set<String> PERSONAL_KEYS = Set.of("email", "sms", "whatsapp", "phone");
   private static final java.util.regex.Pattern HTTP_URL = java.util.regex.Pattern.compile("(?i)(https?://)([^/?#@]*@)?([^/?#]*)(.*)");
@@ -46,6 +49,12 @@ public final class Secrets {
     return m.group(1) + (m.group(2) == null ? "" : MASK + "@") + m.group(3) + (rest.isEmpty() || rest.equals("/") ? rest : "/" + MASK);
   }
 
+  /** Whether a configuration key's name says its value is a secret. */
+  static boolean secretName(String key) {
+    String lower = key.toLowerCase(java.util.Locale.ROOT);
+    return SECRET_WORDS.stream().anyMatch(lower::contains);
+  }
+
   public static JsonObject maskJson(JsonObject source) {
     JsonObject out = new JsonObject();
     for (Map.Entry<String, Object> e : source) {
@@ -55,12 +64,15 @@ public final class Secrets {
   }
 
   private static Object maskValue(String key, Object value) {
-    if (value instanceof JsonObject o) {
-      if (key.equals("headers")) { // provider headers carry API keys
+    if (OPAQUE_KEYS.contains(key) && value != null) {
+      if (value instanceof JsonObject o) {
         JsonObject out = new JsonObject();
         o.fieldNames().forEach(name -> out.put(name, MASK));
         return out;
       }
+      return MASK;
+    }
+    if (value instanceof JsonObject o) {
       return maskJson(o);
     }
     if (value instanceof JsonArray a) {
@@ -69,13 +81,13 @@ public final class Secrets {
       return out;
     }
     if (value instanceof String s) {
-      if (SECRET_KEYS.contains(key) || PERSONAL_KEYS.contains(key)) {
+      if (secretName(key) || PERSONAL_KEYS.contains(key)) {
         return MASK;
       }
-      if (key.equals("url") || key.equals("webhook")) {
+      if (key.equals("url") || key.equals("webhook") || key.equals("baseUrl")) {
         return maskUrl(s);
       }
-      if (key.equals("uri") || key.equals("baseUrl")) {
+      if (key.equals("uri")) {
         return maskUri(s);
       }
     }

@@ -421,6 +421,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aGenericProvidersTemplateUrlAndHeadersAreMasked() {
+    // an HTTP SMS gateway often takes its API key in the body, the query string or the path
+    JsonObject sms = new JsonObject().put("enabled", true).put("provider", "http").put("from", "+15550000000")
+        .put("url", "https://sms.example/v1/acct-SECRET-5/send?api_key=SECRET-6")
+        .put("headers", new JsonObject().put("X-Api-Key", "SECRET-7"))
+        .put("bodyTemplate", new JsonObject().put("api_key", "SECRET-8").put("to", "{{to}}").put("text", "{{body}}"));
+    JsonObject json = new JsonObject().put("channels", new JsonObject().put("sms", sms)
+        .put("whatsapp", new JsonObject().put("enabled", true).put("provider", "twilio").put("accountSid", "AC1").put("authToken", "SECRET-9")
+            .put("from", "whatsapp:+15550000001").put("baseUrl", "https://proxy.example/twilio-SECRET-10")));
+    HeraldConfig c = ConfigLoader.fromJson(json);
+    for (String text : List.of(c.toString(), c.masked().encode(), c.channels().toString())) {
+      for (int i = 5; i <= 10; i++) {
+        assertFalse(text.contains("SECRET-" + i), "SECRET-" + i + " leaked in " + text);
+      }
+    }
+    JsonObject printed = c.masked().getJsonObject("channels").getJsonObject("sms");
+    assertEquals(new JsonObject().put("api_key", Secrets.MASK).put("to", Secrets.MASK).put("text", Secrets.MASK), printed.getJsonObject("bodyTemplate"));
+    assertEquals("https://sms.example/******", printed.getString("url"));
+    assertTrue(Secrets.secretName("clientSecret") && Secrets.secretName("X-API-KEY") && !Secrets.secretName("from"));
+  }
+
+  @Test
   void maskUriKeepsUriWithoutPassword() {
     // a URI without a password is printed as is; a password with encoded characters is masked whole
     assertEquals("postgresql://postgres@127.0.0.1:5432/postgres", Secrets.maskUri("postgresql://postgres@127.0.0.1:5432/postgres"));
