@@ -219,7 +219,7 @@ public final class DeliveryVerticle extends VerticleBase {
     }
     // the provider's id is its text: kept to one clean line so it can never fail the batch it is written in
     String id = providerId == null ? null : ErrorClassifier.oneLine(providerId, 200);
-    return new DeliveryStore.Finish(job.id(), job.attempt(), "sent", null, null, null, null, id == null || id.isEmpty() ? null : id, ms);
+    return new DeliveryStore.Finish(job.id(), job.notification().id(), job.attempt(), "sent", null, null, null, null, id == null || id.isEmpty() ? null : id, ms);
   }
 
   private DeliveryStore.Finish failed(DeliveryJob job, Throwable cause, int ms, long nanos) {
@@ -243,7 +243,7 @@ public final class DeliveryVerticle extends VerticleBase {
     }
     log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
         .addKeyValue("channel", channel.name()).log("{} delivery attempt {} failed: {}", channel.name(), job.attempt(), f.message());
-    return new DeliveryStore.Finish(job.id(), job.attempt(), dead ? "dead" : "failed", next, f.message(), f.errorClass().label(),
+    return new DeliveryStore.Finish(job.id(), job.notification().id(), job.attempt(), dead ? "dead" : "failed", next, f.message(), f.errorClass().label(),
         f.httpStatus(), null, ms);
   }
 
@@ -271,7 +271,8 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       if (refused) {
         // written alone and still refused: dropped; the row's lease runs out and the scanner retries it
-        log.atError().addKeyValue("delivery_id", batch.get(0).id()).addKeyValue("channel", channel.name()).log("{} worker: outcome of attempt {} refused by the database, "
+        log.atError().addKeyValue("delivery_id", batch.get(0).id())
+            .addKeyValue("notification_id", batch.get(0).notificationId()).addKeyValue("channel", channel.name()).log("{} worker: outcome of attempt {} refused by the database, "
             + "dropped: {}", channel.name(), batch.get(0).attempt(), result.cause().getMessage());
       } else if (result.failed()) {
         finished.addAll(0, batch);

@@ -94,7 +94,7 @@ public final class DeliveryStore {
   }
 
   /** A finished attempt: {@code status} sent, failed (with {@code nextAttemptAt}) or dead. */
-  public record Finish(UUID id, int attempt, String status, OffsetDateTime nextAttemptAt, String error, String errorClass,
+  public record Finish(UUID id, UUID notificationId, int attempt, String status, OffsetDateTime nextAttemptAt, String error, String errorClass,
                        Integer httpStatus, String providerMessageId, int durationMs) {
   }
 

@@ -213,6 +213,6 @@ class MetricsTest {
   }
 
   private static double moved(Scrape before, Scrape after, String name, String... labels) {
-    return after.value(name, labels) - before.value(name, labels);
+    return after.value(name, labels) - before.valueOrZero(name, labels);
   }
 }

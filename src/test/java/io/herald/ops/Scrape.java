@@ -67,8 +67,17 @@ final class Scrape {
     return out;
   }
 
-  /** The value of the one sample matching, or 0 when there is none (a labelled counter not yet touched is absent). */
+  /** The value of the one sample matching; fails when there is none, so a meter never registered cannot pass for 0. */
   double value(String name, String... labels) {
+    List<Sample> found = all(name, labels);
+    if (found.isEmpty()) {
+      throw new AssertionError("no sample " + name + " " + List.of(labels) + " in the scrape");
+    }
+    return valueOrZero(name, labels);
+  }
+
+  /** The value of the one sample matching, or 0 when there is none (a labelled counter not yet touched is absent). */
+  double valueOrZero(String name, String... labels) {
     List<Sample> found = all(name, labels);
     if (found.size() > 1) {
       throw new AssertionError(found.size() + " samples match " + name + " " + List.of(labels) + ": " + found);

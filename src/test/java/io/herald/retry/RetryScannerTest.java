@@ -147,7 +147,7 @@ class RetryScannerTest {
     DeliveryJob second = TestGateway.await(store().claim(List.of(new Dispatch(id, "sms", 1)), 60, "node-b")).get(0);
     assertEquals(2, second.attempt());
     // node-a finally reports: its attempt is recorded, the delivery row is not touched
-    List<UUID> applied = TestGateway.await(store().finish(List.of(new DeliveryStore.Finish(id, 1, "dead", null, "HTTP 400", "permanent",
+    List<UUID> applied = TestGateway.await(store().finish(List.of(new DeliveryStore.Finish(id, null, 1, "dead", null, "HTTP 400", "permanent",
         400, null, 65_000))));
     assertTrue(applied.isEmpty(), "the stale outcome is not applied");
     Row r = row(id);
@@ -156,7 +156,7 @@ class RetryScannerTest {
     assertEquals("node-b", r.getString("lease_owner"));
     assertEquals(List.of("dead", "sending"), outcomes(id));
     // node-b's outcome applies
-    assertEquals(List.of(id), TestGateway.await(store().finish(List.of(new DeliveryStore.Finish(id, 2, "sent", null, null, null, 201,
+    assertEquals(List.of(id), TestGateway.await(store().finish(List.of(new DeliveryStore.Finish(id, null, 2, "sent", null, null, null, 201,
         "SM1", 12)))));
     assertEquals("sent", row(id).getString("status"));
     assertEquals("SM1", row(id).getString("provider_message_id"));
