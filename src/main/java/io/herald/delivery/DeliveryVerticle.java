@@ -13,8 +13,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -54,7 +52,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private final LinkedHashMap<UUID, Integer> waiting = new LinkedHashMap<>();
   private final List<DeliveryStore.Finish> finished = new ArrayList<>();
   private Sender sender;
-  private Backoff backoff;
+  private Outcomes outcomes;
+  private TokenBucket bucket;
   private MessageConsumer<JsonObject> consumer;
   private int sending;
   private boolean claiming;
@@ -63,8 +62,6 @@ public final class DeliveryVerticle extends VerticleBase {
   /** The drain ran out of time and gave the leases of the sends still running back. */
   private boolean released;
   private Promise<Void> idle;
-  private double tokens;
-  private long refilledAt;
   private boolean rateTimer;
   private boolean retryTimer;
   private long dropped;
@@ -88,9 +85,8 @@ public final class DeliveryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     sender = senders.apply(vertx);
-    backoff = new Backoff(channel.backoff(), clock, Math::random);
-    tokens = burst();
-    refilledAt = System.nanoTime();
+    outcomes = new Outcomes(channel.name(), clock, new Backoff(channel.backoff(), clock, Math::random), meters);
+    bucket = new TokenBucket(channel.ratePerSecond(), channel.concurrency(), System.nanoTime());
     consumer = vertx.eventBus().consumer(Addresses.deliver(channel.name()), msg -> enqueue(Dispatch.fromJson(channel.name(), msg.body())));
     return consumer.completion();
   }
@@ -165,14 +161,14 @@ public final class DeliveryVerticle extends VerticleBase {
       claiming = false;
       if (result.failed()) {
         // the rows stay pending in the database; the scanner re-dispatches them after the grace period
-        giveBack(n);
+        bucket.giveBack(n);
         storeTrouble("claiming", result.cause());
         checkIdle();
         return;
       }
       storeBack();
       List<DeliveryJob> jobs = result.result();
-      giveBack(n - jobs.size()); // dispatches that won nothing (duplicates, stale) start no send
+      bucket.giveBack(n - jobs.size()); // dispatches that won nothing (duplicates, stale) start no send
       sending += jobs.size(); // every slot taken before any send can complete and pump again
       try {
         for (DeliveryJob job : jobs) {
@@ -201,50 +197,13 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       try {
         long nanos = System.nanoTime() - started;
-        int ms = (int) Math.min(Integer.MAX_VALUE, nanos / 1_000_000);
-        finished.add(result.succeeded() ? sent(job, result.result(), ms, nanos) : failed(job, result.cause(), ms, nanos));
+        finished.add(result.succeeded() ? outcomes.sent(job, result.result(), nanos) : outcomes.failed(job, result.cause(), nanos));
       } finally {
         flush();
         pump();
         checkIdle();
       }
     });
-  }
-
-  private DeliveryStore.Finish sent(DeliveryJob job, String providerId, int ms, long nanos) {
-    meters.sent(nanos);
-    if (log.isDebugEnabled()) {
-      log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
-          .addKeyValue("channel", channel.name()).log("{} delivery sent (attempt {}, {} ms)", channel.name(), job.attempt(), ms);
-    }
-    // the provider's id is its text: kept to one clean line so it can never fail the batch it is written in
-    String id = providerId == null ? null : ErrorClassifier.oneLine(providerId, 200);
-    return new DeliveryStore.Finish(job.id(), job.notification().id(), job.attempt(), "sent", null, null, null, null, id == null || id.isEmpty() ? null : id, ms);
-  }
-
-  private DeliveryStore.Finish failed(DeliveryJob job, Throwable cause, int ms, long nanos) {
-    Failure f = ErrorClassifier.classify(cause, clock);
-    boolean dead = f.errorClass().permanent() || job.attempt() >= job.maxAttempts();
-    meters.failed(f.errorClass(), dead, nanos);
-    OffsetDateTime next = dead ? null : OffsetDateTime.ofInstant(backoff.next(job.attempt(), f.retryAfter()), ZoneOffset.UTC);
-    // the provider's own words may repeat the address, the number or the text: only the summary goes to INFO and WARN
-    var event = (dead ? log.atWarn() : log.atInfo()).addKeyValue("delivery_id", job.id())
-        .addKeyValue("notification_id", job.notification().id()).addKeyValue("channel", channel.name())
-        .addKeyValue("error_class", f.errorClass().label()).addKeyValue("attempt", job.attempt());
-    if (f.httpStatus() != null) {
-      event = event.addKeyValue("http_status", f.httpStatus());
-    }
-    if (dead) {
-      event.log("{} delivery dead after attempt {} of {}: {}{}", channel.name(), job.attempt(), job.maxAttempts(), f.summary(),
-          f.errorClass() == ErrorClass.CREDENTIALS ? " (check the channel's credentials)" : "");
-    } else {
-      event.log("{} delivery attempt {} of {} failed, next at {}: {}", channel.name(), job.attempt(), job.maxAttempts(), next,
-          f.summary());
-    }
-    log.atDebug().addKeyValue("delivery_id", job.id()).addKeyValue("notification_id", job.notification().id())
-        .addKeyValue("channel", channel.name()).log("{} delivery attempt {} failed: {}", channel.name(), job.attempt(), f.message());
-    return new DeliveryStore.Finish(job.id(), job.notification().id(), job.attempt(), dead ? "dead" : "failed", next, f.message(), f.errorClass().label(),
-        f.httpStatus(), null, ms);
   }
 
   /** Writes finished outcomes, one statement at a time; on a database failure keeps them and tries again. */
@@ -271,9 +230,11 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       if (refused) {
         // written alone and still refused: dropped; the row's lease runs out and the scanner retries it
-        log.atError().addKeyValue("delivery_id", batch.get(0).id())
-            .addKeyValue("notification_id", batch.get(0).notificationId()).addKeyValue("channel", channel.name()).log("{} worker: outcome of attempt {} refused by the database, "
-            + "dropped: {}", channel.name(), batch.get(0).attempt(), result.cause().getMessage());
+        DeliveryStore.Finish lost = batch.get(0);
+        log.atError().addKeyValue("delivery_id", lost.id()).addKeyValue("notification_id", lost.notificationId())
+            .addKeyValue("channel", channel.name())
+            .log("{} worker: outcome of attempt {} refused by the database, dropped: {}", channel.name(), lost.attempt(),
+                result.cause().getMessage());
       } else if (result.failed()) {
         finished.addAll(0, batch);
         storeTrouble("recording outcomes", result.cause());
@@ -317,31 +278,12 @@ public final class DeliveryVerticle extends VerticleBase {
     }
   }
 
-  private double burst() {
-    return Math.max(1, Math.min(channel.ratePerSecond(), channel.concurrency()));
-  }
-
-  /** Returns tokens taken for sends that did not start. */
-  private void giveBack(int unused) {
-    if (channel.ratePerSecond() > 0 && unused > 0) {
-      tokens = Math.min(burst(), tokens + unused);
-    }
-  }
-
   /** How many of {@code wanted} sends may start now under {@code ratePerSecond}; sets a timer when none may. */
   private int allowance(int wanted) {
-    double rate = channel.ratePerSecond();
-    if (rate <= 0 || wanted <= 0) {
-      return wanted;
-    }
-    long now = System.nanoTime();
-    tokens = Math.min(burst(), tokens + (now - refilledAt) / 1e9 * rate);
-    refilledAt = now;
-    int n = Math.min(wanted, (int) tokens);
-    tokens -= n;
-    if (n == 0 && !rateTimer) {
+    int n = bucket.take(wanted, System.nanoTime());
+    if (n == 0 && wanted > 0 && !rateTimer) {
       rateTimer = true;
-      vertx.setTimer(Math.max(1, (long) Math.ceil((1 - tokens) / rate * 1000)), id -> {
+      vertx.setTimer(bucket.millisToNext(), id -> {
         rateTimer = false;
         pump();
       });
