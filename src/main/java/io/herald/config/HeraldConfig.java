@@ -200,12 +200,12 @@ public record HeraldConfig(
   }
 
   /**
-   * Prometheus metrics on {@code GET /metrics}: off with {@code enabled} false. The first
-   * {@code maxCategories} distinct notification categories keep their name as a label value, later
-   * ones count as {@code other}; the queue gauges are read from the database every
-   * {@code queueIntervalSeconds}.
+   * Prometheus metrics on {@code GET /metrics}: off with {@code enabled} false. Notification
+   * categories keep their name as a label value when listed in {@code categories} or, with no list,
+   * when among the first {@code maxCategories} distinct ones a node sees; the rest count as
+   * {@code _other}. The queue gauges are read from the database every {@code queueIntervalSeconds}.
    */
-  public record Metrics(boolean enabled, int maxCategories, int queueIntervalSeconds) {
+  public record Metrics(boolean enabled, int maxCategories, List<String> categories, int queueIntervalSeconds) {
   }
 
   /** Channels that can be requested on a notification. */
@@ -312,7 +312,16 @@ public record HeraldConfig(
   }
 
   private static Metrics metrics(Reader r) {
-    return new Metrics(r.bool("metrics.enabled"), r.integer("metrics.maxCategories", 0, 1000),
+    List<String> categories = r.strings("metrics.categories");
+    if (categories.size() > 1000) {
+      throw new ConfigException("metrics.categories", "must list at most 1000 categories, got " + categories.size());
+    }
+    for (String category : categories) {
+      if (category.isBlank() || category.length() > 100) {
+        throw new ConfigException("metrics.categories", "must hold categories of 1 to 100 characters, got '" + category + "'");
+      }
+    }
+    return new Metrics(r.bool("metrics.enabled"), r.integer("metrics.maxCategories", 0, 1000), List.copyOf(categories),
         r.integer("metrics.queueIntervalSeconds", 1, 3600));
   }
 

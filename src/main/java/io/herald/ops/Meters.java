@@ -37,21 +37,21 @@ public final class Meters {
   private final Push push;
   private final Queue queue;
 
-  private Meters(MeterRegistry registry, int maxCategories) {
+  private Meters(MeterRegistry registry, int maxCategories, List<String> categories) {
     this.registry = registry;
-    this.ingest = new Ingest(registry, maxCategories);
+    this.ingest = new Ingest(registry, maxCategories, categories);
     this.push = new Push(registry);
     this.queue = new Queue(registry);
   }
 
-  /** Meters in {@code registry} (the gateway's own), categories capped at {@code config.maxCategories()}. */
+  /** Meters in {@code registry} (the gateway's own), category labels as {@code config} says. */
   public static Meters of(MeterRegistry registry, HeraldConfig.Metrics config) {
-    return new Meters(registry, config.maxCategories());
+    return new Meters(registry, config.maxCategories(), config.categories());
   }
 
   /** Meters that record nothing ({@code metrics.enabled} false): a composite registry without members hands out no-op meters. */
   public static Meters off() {
-    return new Meters(new CompositeMeterRegistry(), 0);
+    return new Meters(new CompositeMeterRegistry(), 0, List.of());
   }
 
   public MeterRegistry registry() {
@@ -110,11 +110,16 @@ public final class Meters {
   /**
    * {@code herald_notifications_ingested_total{level,category}}: notifications written into
    * inboxes (ingest, bulk, events, persisted broadcasts; counted once, when written, even if
-   * scheduled for later). Categories are chosen by applications, so only the first
-   * {@code maxCategories} distinct ones keep their name; later ones count as {@code other}, and no
-   * category is {@code none}.
+   * scheduled for later). Categories are chosen by applications, so only those listed in
+   * {@code metrics.categories} (or, with no list, the first {@code maxCategories} distinct ones)
+   * keep their name; the others count as {@value #OTHER}, and no category is {@value #NONE}. Those
+   * two cannot be categories (a category starts with a letter or digit), so they never mix with one.
    */
   public static final class Ingest {
+    /** The category label of notifications whose category keeps no name of its own. */
+    public static final String OTHER = "_other";
+    /** The category label of notifications without a category. */
+    public static final String NONE = "_none";
     private final MeterRegistry registry;
     private final int maxCategories;
     /** Per category: a counter per level, in {@link #LEVELS} order. */
@@ -123,12 +128,13 @@ public final class Meters {
     private final Counter[] other;
     private volatile boolean full;
 
-    Ingest(MeterRegistry registry, int maxCategories) {
+    Ingest(MeterRegistry registry, int maxCategories, List<String> listed) {
       this.registry = registry;
       this.maxCategories = maxCategories;
-      this.none = register("none");
-      this.other = register("other");
-      this.full = maxCategories == 0;
+      this.none = register(NONE);
+      this.other = register(OTHER);
+      listed.forEach(category -> byCategory.put(category, register(category)));
+      this.full = maxCategories == 0 || !listed.isEmpty();
     }
 
     /** {@code count} notifications of one level and category went in. */

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,7 +79,7 @@ class MetricsTest {
     Scrape after = Scrape.of(gw);
     assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "warning", "category", "billing"));
     assertEquals(2, moved(before, after, "herald_notifications_ingested_total", "level", "info", "category", "billing"));
-    assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "error", "category", "none"));
+    assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "error", "category", "_none"));
 
     assertEquals(1, moved(before, after, "herald_deliveries_total", "channel", "webhook", "outcome", "sent", "error_class", "none"));
     assertEquals(1, moved(before, after, "herald_deliveries_total", "channel", "webhook", "outcome", "failed", "error_class", "temporary"));
@@ -122,7 +123,7 @@ class MetricsTest {
         "the gauge to go back to 0 when nothing is due");
   }
 
-  // Categories are free text: the first metrics.maxCategories (2 here) keep their name, the rest count as "other".
+  // Categories are free text: the first metrics.maxCategories (2 here) keep their name, the rest count as "_other".
   @Test
   void categoriesBeyondTheCapCountAsOther() {
     Scrape before = Scrape.of(gw);
@@ -132,12 +133,35 @@ class MetricsTest {
     ingest("ola", "four", "success", "spring-sale-2031", false);
     Scrape after = Scrape.of(gw);
     assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "info", "category", "orders"));
-    assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "info", "category", "other"));
-    assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "success", "category", "other"));
+    assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "info", "category", "_other"));
+    assertEquals(1, moved(before, after, "herald_notifications_ingested_total", "level", "success", "category", "_other"));
     assertFalse(after.has("herald_notifications_ingested_total", "category", "marketing"));
     assertFalse(after.has("herald_notifications_ingested_total", "category", "spring-sale-2031"));
-    // named categories, plus none and other, times four levels: bounded whatever applications send
+    // named categories, plus _none and _other, times four levels: bounded whatever applications send
     assertEquals(4 * 4, after.all("herald_notifications_ingested_total").size());
+  }
+
+  // With metrics.categories listed, exactly those keep their name on every node, from the start; a real
+  // category called "other" does not mix with the catch-all.
+  @Test
+  void listedCategoriesAreTheOnlyNamedOnes() {
+    TestGateway listed = TestGateway.start(new JsonObject().put("metrics", new JsonObject()
+        .put("categories", new JsonArray().add("billing").add("other")).put("maxCategories", 1)));
+    try {
+      Scrape fresh = Scrape.of(listed);
+      assertEquals(0, fresh.value("herald_notifications_ingested_total", "level", "info", "category", "billing"), "listed ones exist at 0");
+      for (String category : List.of("orders", "other", "billing", "billing")) {
+        assertEquals(202, listed.post("/v1/notifications", INGEST_KEY, new JsonObject().put("recipient", "ines")
+            .put("title", "t").put("category", category)).statusCode());
+      }
+      Scrape after = Scrape.of(listed);
+      assertEquals(2, after.value("herald_notifications_ingested_total", "level", "info", "category", "billing"));
+      assertEquals(1, after.value("herald_notifications_ingested_total", "level", "info", "category", "other"));
+      assertEquals(1, after.value("herald_notifications_ingested_total", "level", "info", "category", "_other"));
+      assertFalse(after.has("herald_notifications_ingested_total", "category", "orders"));
+    } finally {
+      listed.close();
+    }
   }
 
   // Vert.x's own meters are there: HTTP server requests by method and status code, no path label; odd methods fold into "other".
