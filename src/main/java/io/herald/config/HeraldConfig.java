@@ -195,7 +195,7 @@ public record HeraldConfig(
    * sent), and attempts of finished deliveries older than {@code attemptsAfterDays}, removed
    * {@code batchSize} rows per statement.
    */
-  public record Retention(boolean enabled, io.herald.ops.Cron cron, int readNotificationsAfterDays, int deletedNotificationsAfterDays,
+  public record Retention(boolean enabled, Cron cron, int readNotificationsAfterDays, int deletedNotificationsAfterDays,
                           int attemptsAfterDays, int batchSize) {
   }
 
@@ -300,9 +300,9 @@ public record HeraldConfig(
       throw new ConfigException("jobs.timeZone", "must be an IANA time zone such as UTC or Europe/Paris, got '" + zone + "'");
     }
     String expression = r.string("jobs.retention.cron", false);
-    io.herald.ops.Cron cron;
+    Cron cron;
     try {
-      cron = io.herald.ops.Cron.parse(expression);
+      cron = Cron.parse(expression);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("jobs.retention.cron", "'" + expression + "' is not a cron expression: " + e.getMessage());
     }

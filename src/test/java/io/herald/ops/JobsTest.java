@@ -10,6 +10,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.herald.LogCapture;
 import io.herald.TestGateway;
+import io.herald.config.Cron;
 import io.herald.store.JobRunStore;
 import io.herald.store.LeaseStore;
 import io.vertx.core.Future;

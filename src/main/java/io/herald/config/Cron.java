@@ -1,4 +1,4 @@
-package io.herald.ops;
+package io.herald.config;
 
 import java.time.Instant;
 import java.time.LocalDate;

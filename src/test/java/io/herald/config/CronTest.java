@@ -1,11 +1,9 @@
-package io.herald.ops;
+package io.herald.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.config.ConfigException;
-import io.herald.config.ConfigLoader;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.LocalDateTime;
