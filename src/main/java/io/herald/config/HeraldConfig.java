@@ -192,11 +192,13 @@ public record HeraldConfig(
    * The retention clean-up, run at the times of {@code cron}: notifications read more than
    * {@code readNotificationsAfterDays} ago, notifications their user deleted more than
    * {@code deletedNotificationsAfterDays} ago (neither while a delivery of theirs is still to be
-   * sent), and attempts of finished deliveries older than {@code attemptsAfterDays}, removed
-   * {@code batchSize} rows per statement.
+   * sent), attempts of finished deliveries older than {@code attemptsAfterDays} (never those of a
+   * dead one), digests older than {@code digestsAfterDays} whose e-mail is finished, and alerts
+   * resolved more than {@code resolvedAlertsAfterDays} ago, removed {@code batchSize} rows per
+   * statement.
    */
-  public record Retention(boolean enabled, io.herald.ops.Cron cron, int readNotificationsAfterDays, int deletedNotificationsAfterDays,
-                          int attemptsAfterDays, int batchSize) {
+  public record Retention(boolean enabled, Cron cron, int readNotificationsAfterDays, int deletedNotificationsAfterDays,
+                          int attemptsAfterDays, int digestsAfterDays, int resolvedAlertsAfterDays, int batchSize) {
   }
 
   /**
@@ -300,15 +302,16 @@ public record HeraldConfig(
       throw new ConfigException("jobs.timeZone", "must be an IANA time zone such as UTC or Europe/Paris, got '" + zone + "'");
     }
     String expression = r.string("jobs.retention.cron", false);
-    io.herald.ops.Cron cron;
+    Cron cron;
     try {
-      cron = io.herald.ops.Cron.parse(expression);
+      cron = Cron.parse(expression);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("jobs.retention.cron", "'" + expression + "' is not a cron expression: " + e.getMessage());
     }
     return new Jobs(zone, new Retention(r.bool("jobs.retention.enabled"), cron,
         r.integer("jobs.retention.readNotificationsAfterDays", 1, 36_500), r.integer("jobs.retention.deletedNotificationsAfterDays", 0, 36_500),
-        r.integer("jobs.retention.attemptsAfterDays", 1, 36_500), r.integer("jobs.retention.batchSize", 1, 100_000)));
+        r.integer("jobs.retention.attemptsAfterDays", 1, 36_500), r.integer("jobs.retention.digestsAfterDays", 1, 36_500),
+        r.integer("jobs.retention.resolvedAlertsAfterDays", 1, 36_500), r.integer("jobs.retention.batchSize", 1, 100_000)));
   }
 
   private static Metrics metrics(Reader r) {

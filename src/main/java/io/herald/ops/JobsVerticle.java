@@ -1,5 +1,6 @@
 package io.herald.ops;
 
+import io.herald.config.Cron;
 import io.herald.config.HeraldConfig;
 import io.herald.store.JobRunStore;
 import io.herald.store.LeaseStore;

@@ -18,10 +18,12 @@ import java.util.function.Supplier;
  * The retention clean-up, a scheduled job: removes notifications read more than
  * {@code readNotificationsAfterDays} ago, then those their user deleted more than
  * {@code deletedNotificationsAfterDays} ago, then attempts of finished deliveries older than
- * {@code attemptsAfterDays}, each {@code batchSize} rows at a time, one short statement (or
- * transaction) after the other, so no table is ever locked for long. Unread notifications are
- * never removed by age, and no notification with a delivery still to be sent (see
- * {@link RetentionStore}). The ages are measured from {@code clock}.
+ * {@code attemptsAfterDays} (not of dead ones), then digests older than {@code digestsAfterDays}
+ * whose e-mail is finished, then alerts resolved more than {@code resolvedAlertsAfterDays} ago,
+ * each {@code batchSize} rows at a time, one short statement (or transaction) after the other, so
+ * no table is ever locked for long. Unread notifications are never removed by age, and no
+ * notification with a delivery still to be sent (see {@link RetentionStore}). The ages are
+ * measured from {@code clock}.
  */
 public final class Retention {
   private final RetentionStore store;
@@ -39,6 +41,8 @@ public final class Retention {
     int read;
     int deleted;
     int attempts;
+    int digests;
+    int alerts;
     int batches;
     boolean complete = true;
   }
@@ -51,9 +55,13 @@ public final class Retention {
     OffsetDateTime readBefore = daysBefore(now, config.readNotificationsAfterDays());
     OffsetDateTime deletedBefore = daysBefore(now, config.deletedNotificationsAfterDays());
     OffsetDateTime attemptsBefore = daysBefore(now, config.attemptsAfterDays());
+    OffsetDateTime digestsBefore = daysBefore(now, config.digestsAfterDays());
+    OffsetDateTime alertsBefore = daysBefore(now, config.resolvedAlertsAfterDays());
     return batches(() -> store.removeRead(readBefore, size), n -> tally.read += n, tally, keepGoing)
         .compose(v -> batches(() -> store.removeDeleted(deletedBefore, size), n -> tally.deleted += n, tally, keepGoing))
         .compose(v -> batches(() -> store.removeAttempts(attemptsBefore, size), n -> tally.attempts += n, tally, keepGoing))
+        .compose(v -> batches(() -> store.removeDigests(digestsBefore, size), n -> tally.digests += n, tally, keepGoing))
+        .compose(v -> batches(() -> store.removeResolvedAlerts(alertsBefore, size), n -> tally.alerts += n, tally, keepGoing))
         .map(v -> outcome(tally));
   }
 
@@ -78,10 +86,13 @@ public final class Retention {
     figures.put("read_notifications", t.read);
     figures.put("deleted_notifications", t.deleted);
     figures.put("attempts", t.attempts);
+    figures.put("digests", t.digests);
+    figures.put("resolved_alerts", t.alerts);
     figures.put("batches", t.batches);
     figures.put("complete", t.complete);
-    String summary = "removed " + t.read + " read notifications, " + t.deleted + " deleted ones, " + t.attempts + " attempts in "
-        + t.batches + " batches" + (t.complete ? "" : ", then stopped: this node no longer runs the jobs");
+    String summary = "removed " + t.read + " read notifications, " + t.deleted + " deleted ones, " + t.attempts + " attempts, "
+        + t.digests + " digests, " + t.alerts + " resolved alerts in " + t.batches + " batches"
+        + (t.complete ? "" : ", then stopped: this node no longer runs the jobs");
     return new JobsVerticle.Outcome(summary, figures);
   }
 

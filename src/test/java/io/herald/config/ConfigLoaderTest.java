@@ -554,4 +554,50 @@ class ConfigLoaderTest {
     assertEquals(List.of(), warnings);
     refusedEnv(Map.of("HERALD_ALERTS_SMS", "+15551234567"), "alerts.sms");
   }
+
+  // ---- scheduled jobs ----
+
+  @Test
+  void retentionDefaultsAsDocumented() {
+    // the clean-up runs at 03:17 UTC; digests go after 30 days, resolved alerts after 90
+    HeraldConfig.Jobs j = load(null, Map.of()).jobs();
+    assertEquals("UTC", j.timeZone());
+    HeraldConfig.Retention r = j.retention();
+    assertTrue(r.enabled());
+    assertEquals("17 3 * * *", r.cron().toString());
+    assertEquals(90, r.readNotificationsAfterDays());
+    assertEquals(7, r.deletedNotificationsAfterDays());
+    assertEquals(30, r.attemptsAfterDays());
+    assertEquals(30, r.digestsAfterDays());
+    assertEquals(90, r.resolvedAlertsAfterDays());
+    assertEquals(1000, r.batchSize());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "digestsAfterDays|0|must be between 1 and 36500, got 0",
+      "digestsAfterDays|-3|must be between 1 and 36500, got -3",
+      "digestsAfterDays|1.5|must be a whole number, got 1.5",
+      "digestsAfterDays|\"30\"|must be a number",
+      "resolvedAlertsAfterDays|0|must be between 1 and 36500, got 0",
+      "resolvedAlertsAfterDays|36501|must be between 1 and 36500, got 36501",
+      "resolvedAlertsAfterDays|null|must be a number",
+      "attemptsAfterDays|0|must be between 1 and 36500, got 0"})
+  void badRetentionAgesAreRefusedByKey(String key, String value, String message) throws IOException {
+    // each age is a whole number of days, at least 1: start-up stops naming the key
+    ConfigException e = refusedFile("{\"jobs\": {\"retention\": {\"" + key + "\": " + value + "}}}", "jobs.retention." + key);
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+  }
+
+  @Test
+  void retentionAgesFromEnvironment() {
+    // both spellings of the camel-case keys; a value that is no whole number names the key
+    HeraldConfig.Retention r = load(null, Map.of("HERALD_JOBS_RETENTION_DIGESTS_AFTER_DAYS", "14",
+        "HERALD_JOBS_RETENTION_RESOLVEDALERTSAFTERDAYS", "365")).jobs().retention();
+    assertEquals(14, r.digestsAfterDays());
+    assertEquals(365, r.resolvedAlertsAfterDays());
+    assertEquals(List.of(), warnings);
+    refusedEnv(Map.of("HERALD_JOBS_RETENTION_DIGESTS_AFTER_DAYS", "two weeks"), "jobs.retention.digestsAfterDays");
+    refusedEnv(Map.of("HERALD_JOBS_RETENTION_RESOLVED_ALERTS_AFTER_DAYS", "0"), "jobs.retention.resolvedAlertsAfterDays");
+  }
 }

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.herald.LogCapture;
 import io.herald.TestGateway;
+import io.herald.config.Cron;
 import io.herald.config.HeraldConfig;
 import io.herald.store.JobRunStore;
 import io.herald.store.LeaseStore;
@@ -34,8 +35,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The retention job against rows seeded at known ages around every boundary, with a batch size of
- * 2 so that every rule takes several batches: exactly the expected rows go, with what hangs off
- * them, the unread count stays right, and the run is logged with its figures.
+ * 2 so that every rule takes several batches: exactly the expected rows go (notifications,
+ * attempts, digests, resolved alerts), with what hangs off them, nothing still to be sent or
+ * waiting for a person, the unread count stays right, and the run is logged with its figures.
  */
 class RetentionTest {
   static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -57,7 +59,7 @@ class RetentionTest {
   }
 
   @Test
-  void removesOldReadAndDeletedNotificationsAndOldAttemptsOnly() {
+  void removesOldReadAndDeletedNotificationsOldAttemptsDigestsAndResolvedAlertsOnly() {
     // GIVEN notifications read or deleted on either side of each age, unread ones, and ones with deliveries still to be sent
     notification("read 91 days ago", days(91), null, days(100));
     notification("read 89 days ago", days(89), null, days(100));
@@ -68,6 +70,12 @@ class RetentionTest {
     attempt(delivery("read 91 days ago, delivery retrying", "sms", "failed"), 1, days(91));
     notification("read 91 days ago, delivery held for a digest", days(91), null, days(100));
     delivery("read 91 days ago, delivery held for a digest", "email", "held");
+    notification("read 91 days ago, delivery sending", days(91), null, days(100));
+    attempt(delivery("read 91 days ago, delivery sending", "webhook", "sending"), 1, days(91));
+    notification("read 91 days ago, delivery pending", days(91), null, days(100));
+    delivery("read 91 days ago, delivery pending", "sms", "pending");
+    notification("deleted 8 days ago, delivery pending", null, days(8), days(20));
+    delivery("deleted 8 days ago, delivery pending", "email", "pending");
     notification("read 91 days ago, delivery dead", days(91), null, days(100));
     UUID deadDelivery = delivery("read 91 days ago, delivery dead", "sms", "dead");
     attempt(deadDelivery, 1, days(95));
@@ -88,44 +96,91 @@ class RetentionTest {
     attempt(delivery("unread, with finished and unfinished deliveries", "whatsapp", "pending"), 1, days(60));
     attempt(delivery("unread, with finished and unfinished deliveries", "webhook", "cancelled"), 1, days(31));
     content("read 89 days ago");
+    // digests on either side of 30 days, with their e-mail in every state, and two users' unread summaries
+    digest("digest 31 days old, sent", "digest", days(31), "sent");
+    attempt(ids.get("digest 31 days old, sent/email"), 1, days(29));
+    notification("unread, digested into the 31-day-old digest", null, null, days(32));
+    digested("unread, digested into the 31-day-old digest", "digest 31 days old, sent");
+    digest("digest 29 days old, sent", "digest", days(29), "sent");
+    digest("digest 40 days old, cancelled", "digest", days(40), "cancelled");
+    digest("digest 40 days old, pending", "digest", days(40), "pending");
+    digest("digest 40 days old, sending", "digest", days(40), "sending");
+    digest("digest 40 days old, failed", "digest", days(40), "failed");
+    digest("digest 40 days old, dead", "digest", days(40), "dead");
+    attempt(ids.get("digest 40 days old, dead/email"), 1, days(40));
+    digest("summary 50 days old", "unread", days(50), "sent");
+    digest("summary 35 days old, the newest", "unread", days(35), "sent");
+    digest("other user's only summary, 60 days old", "unread", days(60), "sent");
+    gw.query("UPDATE digests SET recipient = 'someone-else' WHERE id = '" + ids.get("other user's only summary, 60 days old") + "'");
+    // alerts resolved on either side of 90 days, and one active for a year
+    alert("resolved 91 days ago", days(91));
+    alert("resolved 200 days ago", days(200));
+    alert("resolved 89 days ago", days(89));
+    alert("active for 400 days", null);
     gw.query("INSERT INTO inbox (recipient, last_seq, unread, version) SELECT recipient, max(seq), "
         + "count(*) FILTER (WHERE read_at IS NULL AND deleted_at IS NULL), 1 FROM notifications GROUP BY recipient");
-    assertEquals(2, unread(), "unread: the 400-day-old one and the one with deliveries");
+    assertEquals(3, unread(), "unread: the 400-day-old one, the one with deliveries and the digested one");
 
-    // WHEN the job runs with 90/7/30 days and batches of 2
-    JobsVerticle jobs = jobs(new HeraldConfig.Retention(true, Cron.parse("17 3 * * *"), 90, 7, 30, 2));
+    // WHEN the job runs with 90/7/30/30/90 days and batches of 2
+    JobsVerticle jobs = jobs(new HeraldConfig.Retention(true, Cron.parse("17 3 * * *"), 90, 7, 30, 30, 90, 2));
     List<ILoggingEvent> logged = LogCapture.during(Level.INFO, List.of(JobsVerticle.class.getName()),
         () -> await(jobs.runNow("retention")));
 
     // THEN exactly these remain, with their deliveries, attempts and content
     assertEquals(names("read 89 days ago", "deleted 6 days ago", "unread, 400 days old", "read 91 days ago, delivery retrying",
-        "read 91 days ago, delivery held for a digest", "unread, with finished and unfinished deliveries"), remaining());
+        "read 91 days ago, delivery held for a digest", "read 91 days ago, delivery sending", "read 91 days ago, delivery pending",
+        "deleted 8 days ago, delivery pending", "unread, with finished and unfinished deliveries",
+        "unread, digested into the 31-day-old digest"), remaining());
     assertEquals(Set.of("read 91 days ago, delivery retrying/sms/failed", "read 91 days ago, delivery held for a digest/email/held",
+        "read 91 days ago, delivery sending/webhook/sending", "read 91 days ago, delivery pending/sms/pending",
+        "deleted 8 days ago, delivery pending/email/pending",
         "unread, with finished and unfinished deliveries/email/sent", "unread, with finished and unfinished deliveries/sms/dead",
         "unread, with finished and unfinished deliveries/whatsapp/pending",
-        "unread, with finished and unfinished deliveries/webhook/cancelled"), deliveries());
-    assertEquals(Set.of("read 91 days ago, delivery retrying/sms/1", "unread, with finished and unfinished deliveries/email/2",
-        "unread, with finished and unfinished deliveries/whatsapp/1"), attempts());
+        "unread, with finished and unfinished deliveries/webhook/cancelled",
+        "unread, digested into the 31-day-old digest/email/digested"), deliveries());
+    // the dead delivery keeps its whole history, however old: it waits in the dead letter for a person
+    assertEquals(Set.of("read 91 days ago, delivery retrying/sms/1", "read 91 days ago, delivery sending/webhook/1",
+        "unread, with finished and unfinished deliveries/email/2", "unread, with finished and unfinished deliveries/sms/1",
+        "unread, with finished and unfinished deliveries/sms/2", "unread, with finished and unfinished deliveries/whatsapp/1"), attempts());
     assertEquals(1, gw.count("SELECT count(*) FROM notification_content"), "the removed notification's content went with it");
-    assertEquals(2, unread(), "the unread count is unchanged");
-    assertEquals(2, gw.count("SELECT count(*) FROM notifications WHERE read_at IS NULL AND deleted_at IS NULL"), "and still exact");
-    assertEquals(2, gw.get("/v1/me/notifications/unread-count", TestGateway.token(USER)).bodyAsJsonObject().getInteger("count"));
+    assertEquals(3, unread(), "the unread count is unchanged");
+    assertEquals(3, gw.count("SELECT count(*) FROM notifications WHERE read_at IS NULL AND deleted_at IS NULL"), "and still exact");
+    assertEquals(3, gw.get("/v1/me/notifications/unread-count", TestGateway.token(USER)).bodyAsJsonObject().getInteger("count"));
 
-    // and the run is logged: 5 read (2 + 2 + 1), 2 deleted (2 + 0), 4 attempts (2 + 2 + 0): 8 batches
+    // digests: the old ones whose e-mail is done go with it and its attempts; none still to be sent or dead; each user's newest summary stays
+    assertEquals(names("digest 29 days old, sent", "digest 40 days old, pending", "digest 40 days old, sending", "digest 40 days old, failed",
+        "digest 40 days old, dead", "summary 35 days old, the newest", "other user's only summary, 60 days old"), digests());
+    assertEquals(Set.of("digest 29 days old, sent/sent", "digest 40 days old, pending/pending", "digest 40 days old, sending/sending",
+        "digest 40 days old, failed/failed", "digest 40 days old, dead/dead", "summary 35 days old, the newest/sent",
+        "other user's only summary, 60 days old/sent"), digestDeliveries());
+    assertEquals(Set.of("digest 40 days old, dead/1"), digestAttempts(), "the 31-day-old digest's 29-day-old attempt went with it");
+    // the item it took in keeps its delivery, digested, no longer pointing at the removed digest
+    Row item = gw.query("SELECT status, digest_id FROM deliveries WHERE id = '" + ids.get("unread, digested into the 31-day-old digest/email")
+        + "'").iterator().next();
+    assertEquals("digested", item.getString("status"));
+    assertEquals(null, item.getUUID("digest_id"));
+
+    // alerts: resolved more than 90 days ago go; the active one stays however old
+    assertEquals(names("resolved 89 days ago", "active for 400 days"), alerts());
+
+    // and the run is logged: 5 read (2 + 2 + 1), 2 deleted (2 + 0), 2 attempts (2 + 0), 3 digests (2 + 1), 2 alerts (2 + 0): 11 batches
     ILoggingEvent line = logged.stream().filter(e -> e.getFormattedMessage().startsWith("retention:")).findFirst().orElseThrow();
     assertEquals(Level.INFO, line.getLevel());
-    assertTrue(line.getFormattedMessage().matches("retention: removed 5 read notifications, 2 deleted ones, 4 attempts in 8 batches "
-        + "\\(\\d+ ms\\)"), line.getFormattedMessage());
+    assertTrue(line.getFormattedMessage().matches("retention: removed 5 read notifications, 2 deleted ones, 2 attempts, 3 digests, "
+        + "2 resolved alerts in 11 batches \\(\\d+ ms\\)"), line.getFormattedMessage());
     Map<String, String> figures = line.getKeyValuePairs().stream().collect(Collectors.toMap(kv -> kv.key, kv -> String.valueOf(kv.value)));
     assertEquals("retention", figures.get("job"));
     assertEquals("5", figures.get("read_notifications"));
     assertEquals("2", figures.get("deleted_notifications"));
-    assertEquals("4", figures.get("attempts"));
-    assertEquals("8", figures.get("batches"));
+    assertEquals("2", figures.get("attempts"));
+    assertEquals("3", figures.get("digests"));
+    assertEquals("2", figures.get("resolved_alerts"));
+    assertEquals("11", figures.get("batches"));
     assertTrue(figures.containsKey("duration_ms"), figures.toString());
 
     // a second run finds nothing more
-    assertTrue(await(jobs.runNow("retention")).summary().startsWith("removed 0 read notifications, 0 deleted ones, 0 attempts in 3 batches"));
+    String again = await(jobs.runNow("retention")).summary();
+    assertTrue(again.startsWith("removed 0 read notifications, 0 deleted ones, 0 attempts, 0 digests, 0 resolved alerts in 5 batches"), again);
     await(gw.client.undeploy(jobs.deploymentID()));
   }
 
@@ -170,6 +225,35 @@ class RetentionTest {
         .execute(Tuple.of(delivery, attempt, ago(startedAgo))));
   }
 
+  /** A digest of {@code USER} written {@code createdAgo}, with its own e-mail delivery in {@code status}. */
+  static void digest(String name, String kind, Duration createdAgo, String status) {
+    UUID id = UUID.randomUUID();
+    ids.put(name, id);
+    gw.query("INSERT INTO digests (id, recipient, kind, items, parts, created_at) VALUES ('" + id + "', '" + USER + "', '" + kind
+        + "', 1, '{\"subject\": \"s\"}', '" + ago(createdAgo) + "')");
+    UUID delivery = UUID.randomUUID();
+    ids.put(name + "/email", delivery);
+    gw.query("INSERT INTO deliveries (id, digest_id, channel, destination, status, priority, attempts, max_attempts, next_attempt_at, "
+        + "created_at, updated_at) VALUES ('" + delivery + "', '" + id + "', 'email', 'somewhere', '" + status + "', 2, 1, 10, "
+        + "'" + ago(createdAgo) + "', '" + ago(createdAgo) + "', '" + ago(createdAgo) + "')");
+  }
+
+  /** The notification's e-mail, held and then taken into digest {@code digest}. */
+  static void digested(String notification, String digest) {
+    UUID id = delivery(notification, "email", "digested");
+    gw.query("UPDATE deliveries SET digest_id = '" + ids.get(digest) + "' WHERE id = '" + id + "'");
+  }
+
+  /** An alert resolved {@code resolvedAgo} (null: still active), opened a day before. */
+  static void alert(String name, Duration resolvedAgo) {
+    UUID id = UUID.randomUUID();
+    ids.put(name, id);
+    Duration opened = (resolvedAgo == null ? days(400) : resolvedAgo.plusDays(1));
+    gw.query("INSERT INTO alerts (id, rule, channel, severity, status, title, message, opened_at, last_seen_at, resolved_at) VALUES ('"
+        + id + "', 'backlog', '" + name + "', 'warning', '" + (resolvedAgo == null ? "active" : "resolved") + "', 't', 'm', '"
+        + ago(opened) + "', '" + ago(opened) + "', " + (resolvedAgo == null ? "NULL" : "'" + ago(resolvedAgo) + "'") + ")");
+  }
+
   static void content(String notification) {
     await(gw.sql().preparedQuery("INSERT INTO notification_content (notification_id, channel, parts) VALUES ($1, 'email', $2)")
         .execute(Tuple.of(ids.get(notification), new JsonObject().put("subject", "s"))));
@@ -195,7 +279,7 @@ class RetentionTest {
 
   static Set<String> deliveries() {
     Set<String> out = new TreeSet<>();
-    for (Row r : gw.query("SELECT notification_id, channel, status FROM deliveries")) {
+    for (Row r : gw.query("SELECT notification_id, channel, status FROM deliveries WHERE notification_id IS NOT NULL")) {
       out.add(name(r.getUUID(0)) + "/" + r.getString(1) + "/" + r.getString(2));
     }
     return out;
@@ -203,9 +287,36 @@ class RetentionTest {
 
   static Set<String> attempts() {
     Set<String> out = new TreeSet<>();
-    for (Row r : gw.query("SELECT d.notification_id, d.channel, a.attempt FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id")) {
+    for (Row r : gw.query("SELECT d.notification_id, d.channel, a.attempt FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+        + "WHERE d.notification_id IS NOT NULL")) {
       out.add(name(r.getUUID(0)) + "/" + r.getString(1) + "/" + r.getInteger(2));
     }
+    return out;
+  }
+
+  static Set<String> digests() {
+    Set<String> out = new TreeSet<>();
+    gw.query("SELECT id FROM digests").forEach(r -> out.add(name(r.getUUID(0))));
+    return out;
+  }
+
+  /** The digests' own e-mails, by digest and status. */
+  static Set<String> digestDeliveries() {
+    Set<String> out = new TreeSet<>();
+    gw.query("SELECT digest_id, status FROM deliveries WHERE notification_id IS NULL").forEach(r -> out.add(name(r.getUUID(0)) + "/" + r.getString(1)));
+    return out;
+  }
+
+  static Set<String> digestAttempts() {
+    Set<String> out = new TreeSet<>();
+    gw.query("SELECT d.digest_id, a.attempt FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.notification_id IS NULL")
+        .forEach(r -> out.add(name(r.getUUID(0)) + "/" + r.getInteger(1)));
+    return out;
+  }
+
+  static Set<String> alerts() {
+    Set<String> out = new TreeSet<>();
+    gw.query("SELECT id FROM alerts").forEach(r -> out.add(name(r.getUUID(0))));
     return out;
   }
 }

@@ -1,4 +1,4 @@
-package io.herald.ops;
+package io.herald.config;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -6,6 +6,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
 import java.util.BitSet;
 import java.util.List;
@@ -20,9 +21,14 @@ import java.util.Map;
  * one fires; a day field starting with {@code *} counts as unrestricted. {@code @hourly},
  * {@code @daily}, {@code @weekly}, {@code @monthly} and {@code @yearly} are short for the usual.
  *
- * <p>Times are wall-clock times in a zone. A time a clock change skips fires at the first minute
- * after the change (02:30 on the night clocks go from 02:00 to 03:00 fires at 03:00); a time a
- * clock change repeats fires once, the first time it comes round.
+ * <p>Times are wall-clock times in a zone, and clock changes follow Vixie cron's rule. A
+ * <em>fixed-time</em> expression (its minute and hour fields are values, ranges or lists, as in
+ * {@code 30 2 * * *}) fires once for each time it names: a time a clock change skips fires at the
+ * first minute after the change (02:30 on the night clocks go from 02:00 to 03:00 fires at 03:00),
+ * a time a clock change repeats fires the first time it comes round only. A <em>wildcard</em>
+ * expression (its minute or hour field starts with {@code *}, as in {@code 0 * * * *},
+ * {@code *}{@code /15 * * * *} or {@code @hourly}) follows the clock as it is: skipped times do not
+ * fire, and repeated ones fire in both passes, so an hourly job still runs every real hour.
  */
 public final class Cron {
   private static final List<String> FIELDS = List.of("minute", "hour", "day of month", "month", "day of week");
@@ -43,8 +49,10 @@ public final class Cron {
   private final BitSet weekdays;
   private final boolean anyDay;
   private final boolean anyWeekday;
+  /** Vixie's wildcard job: the minute or the hour field starts with {@code *}. */
+  private final boolean wildcard;
 
-  private Cron(String expression, BitSet[] fields, boolean anyDay, boolean anyWeekday) {
+  private Cron(String expression, BitSet[] fields, boolean anyDay, boolean anyWeekday, boolean wildcard) {
     this.expression = expression;
     this.minutes = fields[0];
     this.hours = fields[1];
@@ -53,6 +61,7 @@ public final class Cron {
     this.weekdays = fields[4];
     this.anyDay = anyDay;
     this.anyWeekday = anyWeekday;
+    this.wildcard = wildcard;
   }
 
   /** Parses {@code expression}; an {@link IllegalArgumentException} says what is wrong and in which field. */
@@ -78,7 +87,7 @@ public final class Cron {
       sets[4].set(0); // Sunday as 7
       sets[4].clear(7);
     }
-    Cron cron = new Cron(text, sets, parts[2].startsWith("*"), parts[4].startsWith("*"));
+    Cron cron = new Cron(text, sets, parts[2].startsWith("*"), parts[4].startsWith("*"), parts[0].startsWith("*") || parts[1].startsWith("*"));
     cron.checkPossible();
     return cron;
   }
@@ -86,7 +95,20 @@ public final class Cron {
   /** The first fire time strictly after {@code after}, on the wall clock of {@code zone}. */
   public Instant next(Instant after, ZoneId zone) {
     ZoneRules rules = zone.getRules();
-    LocalDateTime t = LocalDateTime.ofInstant(after, zone).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+    Instant found = onTheClock(after, rules);
+    if (wildcard) {
+      // the second pass of a repeated hour comes after the first in time but not on the clock: looked at apart
+      Instant second = secondPass(rules.nextTransition(after));
+      if (second != null && second.isBefore(found)) {
+        return second;
+      }
+    }
+    return found;
+  }
+
+  /** The first fire time after {@code after} found by walking the wall clock forward from {@code after}'s own wall-clock time. */
+  private Instant onTheClock(Instant after, ZoneRules rules) {
+    LocalDateTime t = LocalDateTime.ofInstant(after, rules.getOffset(after)).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
     int lastYear = t.getYear() + SEARCH_YEARS;
     while (t.getYear() <= lastYear) {
       if (!months.get(t.getMonthValue())) {
@@ -100,22 +122,47 @@ public final class Cron {
         int minute = minutes.nextSetBit(t.getMinute());
         t = minute < 0 ? t.truncatedTo(ChronoUnit.HOURS).plusHours(1) : t.withMinute(minute);
       } else {
-        Instant at = instant(rules, t);
-        if (at.isAfter(after)) {
+        Instant at = instant(rules, t, after);
+        if (at != null) {
           return at;
         }
-        t = t.plusMinutes(1); // a repeated hour's first pass, already behind us
+        t = t.plusMinutes(1); // skipped, or a repeated time already behind us
       }
     }
     throw new IllegalStateException("cron '" + expression + "' has no fire time within " + SEARCH_YEARS + " years of " + after);
   }
 
-  private static Instant instant(ZoneRules rules, LocalDateTime t) {
+  /**
+   * When wall-clock time {@code t} fires, if after {@code after}: null when it does not. A time a
+   * clock change skips fires at the change for a fixed-time expression, never for a wildcard one;
+   * a repeated time fires in its first pass, and for a wildcard expression in its second as well.
+   */
+  private Instant instant(ZoneRules rules, LocalDateTime t, Instant after) {
     List<ZoneOffset> offsets = rules.getValidOffsets(t);
     if (offsets.isEmpty()) {
-      return rules.getTransition(t).getInstant(); // skipped by a clock change: the first minute after it
+      Instant change = rules.getTransition(t).getInstant();
+      return wildcard || !change.isAfter(after) ? null : change;
     }
-    return t.toInstant(offsets.get(0)); // repeated by a clock change: its first occurrence only
+    for (ZoneOffset offset : wildcard ? offsets : offsets.subList(0, 1)) {
+      Instant at = t.toInstant(offset);
+      if (at.isAfter(after)) {
+        return at;
+      }
+    }
+    return null;
+  }
+
+  /** A wildcard expression's first fire time in the second pass of the hour {@code change} repeats; null if none or no such change. */
+  private Instant secondPass(ZoneOffsetTransition change) {
+    if (change == null || !change.isOverlap()) {
+      return null;
+    }
+    for (LocalDateTime t = change.getDateTimeAfter(); t.isBefore(change.getDateTimeBefore()); t = t.plusMinutes(1)) {
+      if (months.get(t.getMonthValue()) && dayMatches(t.toLocalDate()) && hours.get(t.getHour()) && minutes.get(t.getMinute())) {
+        return t.toInstant(change.getOffsetAfter());
+      }
+    }
+    return null;
   }
 
   private boolean dayMatches(LocalDate date) {

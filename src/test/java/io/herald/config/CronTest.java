@@ -1,11 +1,9 @@
-package io.herald.ops;
+package io.herald.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.config.ConfigException;
-import io.herald.config.ConfigLoader;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -100,22 +98,51 @@ class CronTest {
   }
 
   @Test
-  void aTimeSkippedByDstFiresAtTheFirstMinuteAfterTheChange() {
+  void aFixedTimeSkippedByDstFiresAtTheFirstMinuteAfterTheChange() {
     // Paris, 2025-03-30: 02:00 CET becomes 03:00 CEST; 02:30 does not exist that night
     assertEquals(List.of("2025-03-29T02:30+01:00", "2025-03-30T03:00+02:00", "2025-03-31T02:30+02:00"),
         next("30 2 * * *", "2025-03-29T00:00", PARIS, 3));
-    // every half hour: both skipped times fire once, at 03:00, then the schedule goes on
-    assertEquals(List.of("2025-03-30T01:30+01:00", "2025-03-30T03:00+02:00", "2025-03-30T03:30+02:00"),
-        next("*/30 * * * *", "2025-03-30T01:00", PARIS, 3));
+    // several skipped times of a fixed-time expression fire once together, then the schedule goes on
+    assertEquals(List.of("2025-03-30T01:45+01:00", "2025-03-30T03:00+02:00", "2025-03-30T03:15+02:00"),
+        next("0,15,30,45 1-3 * * *", "2025-03-30T01:30", PARIS, 3));
   }
 
   @Test
-  void aTimeRepeatedByDstFiresOnce() {
+  void aWildcardExpressionSkipsTheTimesDstSkips() {
+    // Vixie cron: a wildcard job follows the clock as it is; 02:30 never comes, so it does not fire
+    assertEquals(List.of("2025-03-30T01:30+01:00", "2025-03-30T03:30+02:00", "2025-03-30T04:30+02:00"),
+        next("30 * * * *", "2025-03-30T01:00", PARIS, 3));
+    assertEquals(List.of("2025-03-30T01:00+01:00", "2025-03-30T03:00+02:00"), next("@hourly", "2025-03-30T00:30", PARIS, 2),
+        "hourly: every real hour");
+    assertEquals(List.of("2025-03-30T01:30+01:00", "2025-03-30T03:00+02:00", "2025-03-30T03:30+02:00"),
+        next("*/30 * * * *", "2025-03-30T01:00", PARIS, 3));
+    // a wildcard minute in the skipped hour: nothing that night
+    assertEquals(List.of("2025-03-29T02:45+01:00", "2025-03-31T02:00+02:00"), next("*/15 2 * * *", "2025-03-29T02:30", PARIS, 2));
+  }
+
+  @Test
+  void aFixedTimeRepeatedByDstFiresOnce() {
     // Paris, 2025-10-26: 03:00 CEST goes back to 02:00 CET; 02:30 comes twice and fires the first time only
     assertEquals(List.of("2025-10-26T02:30+02:00", "2025-10-27T02:30+01:00"), next("30 2 * * *", "2025-10-26T00:00", PARIS, 2));
     // asked during the second pass: the repeated time is not fired again
     Instant secondPass = Instant.parse("2025-10-26T01:10:00Z"); // 02:10 CET
     assertEquals(Instant.parse("2025-10-27T01:30:00Z"), Cron.parse("30 2 * * *").next(secondPass, PARIS));
+  }
+
+  @Test
+  void aWildcardExpressionFiresInBothPassesOfARepeatedHour() {
+    // Vixie cron: an hourly job runs every real hour, the repeated 02:00 included
+    assertEquals(List.of("2025-10-26T02:00+02:00", "2025-10-26T02:00+01:00", "2025-10-26T03:00+01:00"),
+        next("0 * * * *", "2025-10-26T01:30", PARIS, 3));
+    // asked late in the first pass: the second pass's earlier wall-clock times are still to come
+    assertEquals(List.of("2025-10-26T02:50+02:00", "2025-10-26T02:00+01:00", "2025-10-26T02:10+01:00"),
+        next("*/10 * * * *", "2025-10-26T02:40", PARIS, 3));
+    // asked during the second pass: it goes on from there
+    assertEquals(Instant.parse("2025-10-26T01:20:00Z"), Cron.parse("*/20 * * * *").next(Instant.parse("2025-10-26T01:10:00Z"), PARIS));
+    assertEquals(Instant.parse("2025-10-26T02:00:00Z"), Cron.parse("@hourly").next(Instant.parse("2025-10-26T01:10:00Z"), PARIS));
+    // a wildcard minute in the repeated hour: both passes
+    assertEquals(List.of("2025-10-26T02:00+02:00", "2025-10-26T02:30+02:00", "2025-10-26T02:00+01:00", "2025-10-26T02:30+01:00",
+        "2025-10-27T02:00+01:00"), next("*/30 2 * * *", "2025-10-26T00:00", PARIS, 5));
   }
 
   @ParameterizedTest
