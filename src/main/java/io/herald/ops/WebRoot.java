@@ -7,12 +7,13 @@ import io.vertx.ext.web.handler.StaticHandler;
 /**
  * The browser side served by the gateway itself, from {@code webroot/} on the classpath, with no
  * build step: the operators' dashboard at {@code /dashboard/}, the browser client at
- * {@code /herald.js} and the notification-bell demo at {@code /demo/}.
+ * {@code /herald.js}, the {@code <herald-bell>} element built on it at {@code /herald-bell.js}, and
+ * the notification-bell demo at {@code /demo/}.
  *
  * <p>The pages hold no secrets (the dashboard asks for an admin key, the demo for a user token), so
  * they are public like {@code /health/live}. They are locked to their own origin by a
- * Content-Security-Policy; {@code herald.js} alone may be imported by pages of other origins (an
- * application's own pages load it from the gateway), so it carries
+ * Content-Security-Policy; {@code herald.js} and {@code herald-bell.js} alone may be imported by
+ * pages of other origins (an application's own pages load them from the gateway), so they carry
  * {@code Access-Control-Allow-Origin: *}.
  */
 public final class WebRoot {
@@ -43,7 +44,7 @@ public final class WebRoot {
       router.get(page + "/*").handler(WebRoot::pageHeaders).handler(files("webroot" + page));
     }
     // a regex route hands the static handler the whole path (an exact one would hand it nothing)
-    router.getWithRegex("/herald\\.js").handler(ctx -> {
+    router.getWithRegex("/herald(-bell)?\\.js").handler(ctx -> {
       ctx.response().putHeader("Access-Control-Allow-Origin", "*");
       ctx.next();
     }).handler(files("webroot"));

@@ -31,6 +31,29 @@ class ClientAssetsTest {
     assertTrue(r.bodyAsString().contains("export class Herald"));
   }
 
+  // herald-bell.js is served like herald.js (any origin, JavaScript, the same caching) and imports
+  // herald.js relatively, so a page that loads it from the gateway gets the client from there too.
+  @Test
+  void heraldBellJsIsServedLikeHeraldJs() {
+    HttpResponse<Buffer> client = gw.get("/herald.js", null);
+    HttpResponse<Buffer> bell = gw.get("/herald-bell.js", null);
+    assertEquals(200, bell.statusCode());
+    assertTrue(bell.getHeader("Content-Type").startsWith("text/javascript") || bell.getHeader("Content-Type").startsWith("application/javascript"),
+        bell.getHeader("Content-Type"));
+    assertEquals("*", bell.getHeader("Access-Control-Allow-Origin"));
+    assertNotNull(bell.getHeader("Cache-Control"));
+    assertEquals(client.getHeader("Cache-Control"), bell.getHeader("Cache-Control"));
+    assertTrue(bell.getHeader("Cache-Control").contains("max-age=300"), bell.getHeader("Cache-Control"));
+    String source = bell.bodyAsString();
+    assertTrue(source.contains("import { Herald } from './herald.js';"), "imports the client relatively");
+    assertTrue(source.contains("customElements.define('herald-bell'"), "defines <herald-bell>");
+    assertFalse(Pattern.compile("^import .* from '(?!\\./herald\\.js')", Pattern.MULTILINE).matcher(source).find(), "no other dependency");
+
+    // only these two files are open to other origins, not whatever else lies in webroot/
+    assertEquals(404, gw.get("/herald-bell.jsx", null).statusCode());
+    assertNull(gw.get("/demo/demo.js", null).getHeader("Access-Control-Allow-Origin"));
+  }
+
   // /demo redirects to /demo/, which is the page under the same-origin Content-Security-Policy.
   @Test
   void demoRedirectsToThePageUnderItsPolicy() {
