@@ -12,10 +12,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Set;
 
 /**
  * The {@code alerts} table and the figures the health monitor judges channels by. Every statement
@@ -26,16 +27,21 @@ public final class AlertStore {
   /** Most entries kept in an alert's {@code notifications}: a long outage adds a few per cooldown. */
   static final int NOTIFICATIONS_KEPT = 200;
 
-  /** Attempts of the last 24 h per channel; $1 now, $2 an hour ago, $3 a day ago. */
+  /**
+   * Attempts of the last 24 h per channel; $1 now, $2 an hour ago, $3 a day ago. {@code last_refused} and {@code last_sent}:
+   * the latest attempt the provider refused for credentials, and the latest one it accepted.
+   */
   private static final String ATTEMPTS = "SELECT d.channel, "
       + "count(*) FILTER (WHERE a.started_at > $2 AND a.outcome IN ('failed', 'dead')) AS failed, "
       + "count(*) FILTER (WHERE a.started_at > $2 AND a.outcome IN ('sent', 'failed', 'dead')) AS finished, "
       + "count(*) FILTER (WHERE a.started_at > $2 AND a.error_class = 'credentials') AS credentials, "
       + "coalesce(array_agg(DISTINCT a.http_status ORDER BY a.http_status) FILTER (WHERE a.started_at > $2 "
       + "AND a.error_class = 'credentials' AND a.http_status IS NOT NULL), '{}') AS credential_statuses, "
-      + "count(*) FILTER (WHERE a.error_class IN ('permanent', 'credentials')) AS permanent "
+      + "count(*) FILTER (WHERE a.error_class IN ('permanent', 'credentials')) AS permanent, "
+      + "max(a.started_at) FILTER (WHERE a.error_class = 'credentials') AS last_refused, "
+      + "max(a.started_at) FILTER (WHERE a.outcome = 'sent') AS last_sent "
       + "FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-      + "WHERE a.started_at > $3 AND a.started_at <= $1 GROUP BY d.channel";
+      + "WHERE a.started_at > $3 AND a.started_at <= $1 GROUP BY d.channel ORDER BY d.channel";
 
   /** Deliveries waiting per channel (see {@link StatsStore#WAITING_SINCE}); $1 now, $2 the backlog threshold (now minus backlogMinutes). */
   private static final String WAITING = "SELECT channel, count(*) AS due, count(*) FILTER (WHERE since <= $2) AS overdue, "
@@ -44,6 +50,8 @@ public final class AlertStore {
   /** When the admins last heard of the row's rule on its channel (from it or an earlier alert), as the statement began. */
   private static final String LAST_TOLD = "(SELECT max(p.notified_at) FROM alerts p WHERE p.rule = a.rule "
       + "AND p.channel IS NOT DISTINCT FROM a.channel) AS last_told";
+
+  private static final String ACTIVE = "SELECT rule, channel FROM alerts WHERE status = 'active'";
 
   private static final String RAISE = "INSERT INTO alerts AS a (id, rule, channel, severity, status, title, message, details, "
       + "opened_at, last_seen_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $8) "
@@ -59,8 +67,19 @@ public final class AlertStore {
   private static final String UNTOLD_RESOLUTIONS = "SELECT a.*, a.notified_at AS last_told, false AS opened FROM alerts a "
       + "WHERE status = 'resolved' AND notified_at < resolved_at AND resolved_at > $1 ORDER BY resolved_at, id";
 
-  /** Appends $3 to the notifications (keeping the newest entries) and sets notified_at to $2 when it is not null. */
-  private static final String RECORD = "UPDATE alerts SET notified_at = coalesce($2, notified_at), notifications = "
+  /**
+   * Takes the right to send a notice: sets notified_at to $2 only if it still is $3, what the check read (two nodes that both
+   * think they hold the health lease cannot both win).
+   */
+  private static final String RESERVE = "UPDATE alerts SET notified_at = $2 WHERE id = $1 "
+      + "AND notified_at IS NOT DISTINCT FROM $3::timestamptz RETURNING id";
+
+  /**
+   * Appends $3 to the notifications (keeping the newest entries); when $4 (told) is false, gives back the reservation $2 by
+   * setting notified_at back to $5, unless someone has changed it since.
+   */
+  private static final String RECORD = "UPDATE alerts SET notified_at = CASE WHEN NOT $4::boolean AND notified_at = $2::timestamptz "
+      + "THEN $5::timestamptz ELSE notified_at END, notifications = "
       + "(SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM jsonb_array_elements(notifications || $3::jsonb) WITH ORDINALITY t(e, i) "
       + "WHERE i > jsonb_array_length(notifications || $3::jsonb) - " + NOTIFICATIONS_KEPT + ") WHERE id = $1";
 
@@ -74,20 +93,39 @@ public final class AlertStore {
   }
 
   /**
-   * Each channel's figures at {@code now}: attempts of the last hour and day, and deliveries
-   * waiting, {@code overdue} counting those due for longer than {@code backlog}. Only channels
-   * with something to count are in the map.
+   * What a check judges by: each channel's figures ({@code channels}: attempts of the last hour and
+   * day, deliveries waiting, {@code overdue} counting those due for longer than the backlog
+   * threshold; only channels with something to count), the provider's last word on each channel
+   * with attempts in 24 h ({@code lastWords}), and the keys of the alerts active before the check.
    */
-  public Future<Map<String, ChannelHealth>> health(Instant now, Duration backlog) {
+  public record Figures(Map<String, ChannelHealth> channels, Map<String, LastWord> lastWords, Set<String> active) {
+  }
+
+  /**
+   * When a channel's provider last refused Herald's credentials and last accepted a message, in the
+   * last 24 h (null: not in that time).
+   */
+  public record LastWord(OffsetDateTime refused, OffsetDateTime sent) {
+    /** Whether nothing went through after the last refusal (or nothing at all): a refusal may still stand. */
+    public boolean unanswered() {
+      return sent == null || refused != null && !sent.isAfter(refused);
+    }
+  }
+
+  /** The figures at {@code now}, {@code backlog} being how long a delivery may be due before it counts as overdue. */
+  public Future<Figures> health(Instant now, Duration backlog) {
     OffsetDateTime at = utc(now);
     Future<RowSet<Row>> attempts = pool.preparedQuery(ATTEMPTS).execute(Tuple.of(at, at.minusHours(1), at.minusDays(1)));
     Future<RowSet<Row>> waiting = pool.preparedQuery(WAITING).execute(Tuple.of(at, at.minus(backlog)));
-    return Future.all(attempts, waiting).map(done -> {
+    Future<RowSet<Row>> active = pool.query(ACTIVE).execute();
+    return Future.all(attempts, waiting, active).map(done -> {
       Map<String, ChannelHealth> out = new LinkedHashMap<>();
+      Map<String, LastWord> words = new LinkedHashMap<>();
       for (Row r : attempts.result()) {
         Integer[] statuses = r.getArrayOfIntegers("credential_statuses");
         out.put(r.getString("channel"), new ChannelHealth(r.getString("channel"), r.getLong("failed"), r.getLong("finished"),
             r.getLong("credentials"), statuses == null ? List.of() : List.of(statuses), r.getLong("permanent"), 0, 0, null));
+        words.put(r.getString("channel"), new LastWord(r.getOffsetDateTime("last_refused"), r.getOffsetDateTime("last_sent")));
       }
       for (Row r : waiting.result()) {
         String channel = r.getString("channel");
@@ -95,7 +133,9 @@ public final class AlertStore {
         out.put(channel, new ChannelHealth(channel, h.failed(), h.finished(), h.credentials(), h.credentialStatuses(), h.permanent(),
             r.getLong("due"), r.getLong("overdue"), r.getOffsetDateTime("oldest")));
       }
-      return out;
+      Set<String> keys = new HashSet<>();
+      active.result().forEach(r -> keys.add(Finding.key(r.getString("rule"), r.getString("channel"))));
+      return new Figures(out, words, keys);
     });
   }
 
@@ -130,12 +170,22 @@ public final class AlertStore {
   }
 
   /**
-   * Records what was sent for an alert ({@code sent}, appended to its notifications) and, when
-   * {@code told} is not null, that the admins were told at that time.
+   * Reserves the notice about {@code alert} for this check at {@code now}: answers false when its
+   * {@code notified_at} is no longer what the check read (another node told the admins meanwhile).
    */
-  public Future<Void> record(UUID id, Instant told, JsonArray sent) {
-    return pool.preparedQuery(RECORD).execute(Tuple.tuple().addValue(id).addValue(told == null ? null : utc(told)).addValue(sent))
-        .mapEmpty();
+  public Future<Boolean> reserve(Alert alert, Instant now) {
+    return pool.preparedQuery(RESERVE).execute(Tuple.tuple().addValue(alert.id()).addValue(utc(now)).addValue(alert.notifiedAt()))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * Records what was sent for an alert reserved at {@code reserved} ({@code sent}, appended to its
+   * notifications). Told, the reservation stands as when the admins were told; not told, {@code
+   * notified_at} goes back to {@code before} so the next check tries again.
+   */
+  public Future<Void> record(Alert alert, Instant reserved, boolean told, JsonArray sent) {
+    return pool.preparedQuery(RECORD).execute(Tuple.tuple().addValue(alert.id()).addValue(utc(reserved)).addValue(sent)
+        .addValue(told).addValue(alert.notifiedAt())).mapEmpty();
   }
 
   /** Alerts with {@code status} (null: any), newest first, at most {@code limit}. */

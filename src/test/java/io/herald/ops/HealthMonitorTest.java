@@ -267,9 +267,10 @@ class HealthMonitorTest {
   @Test
   void anAlertThatFlapsIsNotAnnouncedAgainWithinTheCooldown() {
     // open (told), resolve (told), re-open within the cooldown of that notice (silent), resolve
-    // unannounced (silent), re-open after the cooldown (told)
+    // unannounced (silent), re-open after the cooldown (told); the provider accepting a message resolves it
     attempts("whatsapp", 1, "dead", "credentials", 401, t.minusSeconds(60));
     check(t);
+    attempts("whatsapp", 1, "sent", null, null, t.plus(Duration.ofMinutes(60)));
     check(t.plus(Duration.ofMinutes(61)));
     assertEquals(2, mailTo(OPS).size());
     attempts("whatsapp", 1, "dead", "credentials", 401, t.plus(Duration.ofMinutes(62)));
@@ -277,6 +278,7 @@ class HealthMonitorTest {
     JsonObject reopened = only("credentials", "whatsapp");
     assertNull(reopened.getString("notifiedAt"));
     assertEquals(2, mailTo(OPS).size(), "back within the cooldown: not announced");
+    attempts("whatsapp", 1, "sent", null, null, t.plus(Duration.ofMinutes(123)));
     check(t.plus(Duration.ofMinutes(124)));
     assertEquals(0, alerts("active").size());
     assertEquals(2, mailTo(OPS).size(), "never announced, so no resolution notice");
@@ -284,6 +286,136 @@ class HealthMonitorTest {
     check(t.plus(Duration.ofMinutes(126)));
     assertEquals(3, mailTo(OPS).size(), "back after the cooldown: announced");
     assertEquals(3, alerts("all").size());
+  }
+
+  @Test
+  void aCredentialsAlertHoldsUntilTheProviderAcceptsAMessageAgain() throws Exception {
+    // a refused delivery goes dead at once: with no traffic after it, the hour passing fixes nothing.
+    // Only an attempt on that channel sent after the last refusal resolves the alert
+    attempts("whatsapp", 1, "sent", null, null, t.minusSeconds(120));
+    attempts("whatsapp", 1, "dead", "credentials", 401, t.minusSeconds(60));
+    check(t);
+    String id = only("credentials", "whatsapp").getString("id");
+    check(t.plus(Duration.ofHours(2)));
+    JsonObject still = only("credentials", "whatsapp");
+    assertEquals(id, still.getString("id"));
+    assertTrue(still.getString("message").contains("no whatsapp delivery has been sent since"), still.encode());
+    assertEquals(iso(t.minusSeconds(60)), still.getJsonObject("details").getString("lastRefusedAt"));
+    attempts("email", 1, "sent", null, null, t.plus(Duration.ofHours(29)));
+    check(t.plus(Duration.ofHours(30))); // beyond the 24 h the figures cover, and another channel is fine
+    assertEquals(id, only("credentials", "whatsapp").getString("id"));
+    assertEquals(List.of("[Herald] CRITICAL whatsapp: the provider refused Herald's credentials or subscription",
+        "[Herald] CRITICAL whatsapp: the provider refused Herald's credentials or subscription",
+        "[Herald] CRITICAL whatsapp: the provider refused Herald's credentials or subscription"), subjects(),
+        "opened, then reminded: never resolved");
+    attempts("whatsapp", 1, "sent", null, null, t.plus(Duration.ofHours(31)));
+    check(t.plus(Duration.ofHours(31)).plusSeconds(60));
+    assertEquals(0, alerts("active").size());
+    assertEquals("[Herald] RESOLVED whatsapp: the provider refused Herald's credentials or subscription", subjects().get(3));
+  }
+
+  // ---- all channels together ----
+
+  @Test
+  void failuresAcrossChannelsAreJudgedOnTheirTotals() throws Exception {
+    // 12 SMS and 12 WhatsApp failures in the hour: neither channel reaches 20, the gateway does (24).
+    // Once SMS alone reaches 20, its own alert takes over: the all-channels one resolves, in the same message
+    attempts("sms", 12, "failed", "temporary", 503, t.minusSeconds(60));
+    attempts("sms", 30, "sent", null, null, t.minusSeconds(60));
+    attempts("whatsapp", 12, "failed", "temporary", 503, t.minusSeconds(60));
+    attempts("whatsapp", 30, "sent", null, null, t.minusSeconds(60));
+    check(t);
+    JsonObject all = only("failures_per_hour", null);
+    assertEquals("critical", all.getString("severity"));
+    assertEquals("all channels: 24 failed attempts in the last hour", all.getString("title"));
+    assertTrue(all.getString("message").startsWith("24 delivery attempts failed in the last hour across channels (sms 12, whatsapp 12), "
+        + "of 84 finished"), all.getString("message"));
+    assertEquals(new JsonObject().put("sms", 12).put("whatsapp", 12), all.getJsonObject("details").getJsonObject("byChannel"));
+    assertEquals(List.of("[Herald] CRITICAL all channels: 24 failed attempts in the last hour"), subjects());
+    assertTrue(text(mailTo(OPS).get(0)).contains("Channel:  (all)"), text(mailTo(OPS).get(0)));
+    assertEquals(1, sms(ONCALL).size(), "critical: by SMS too");
+
+    attempts("sms", 8, "failed", "temporary", 503, t.plusSeconds(60));
+    check(t.plusSeconds(120));
+    only("failures_per_hour", "sms");
+    JsonObject resolved = alerts("resolved").getJsonObject(0);
+    assertEquals(all.getString("id"), resolved.getString("id"));
+    assertEquals(2, mailTo(OPS).size());
+    assertEquals("[Herald] CRITICAL 2 alerts (1 opened, 1 resolved): sms: 20 failed attempts in the last hour, and 1 more",
+        subjects().get(1));
+  }
+
+  @Test
+  void aFailureRateAcrossChannelsIsJudgedOverTheirTotals() {
+    // 5 of 5 failed on each of two channels: too few attempts to judge either (10), enough for all of them together
+    attempts("sms", 5, "failed", "temporary", 503, t.minusSeconds(60));
+    attempts("whatsapp", 5, "failed", "temporary", 503, t.minusSeconds(60));
+    check(t);
+    JsonObject all = only("failure_rate", null);
+    assertEquals("all channels: 100 % of attempts failed in the last hour", all.getString("title"));
+    assertEquals(10, all.getJsonObject("details").getInteger("finished"));
+    // 5 permanent failures on each: each channel warns, and the gateway-wide warning is not added on top
+    attempts("sms", 5, "dead", "permanent", 400, t.minus(Duration.ofHours(3)));
+    attempts("whatsapp", 5, "dead", "permanent", 400, t.minus(Duration.ofHours(3)));
+    check(t.plusSeconds(60));
+    assertEquals(List.of("failure_rate/", "permanent_failures/sms", "permanent_failures/whatsapp"), alerts("active").stream()
+        .map(a -> ((JsonObject) a).getString("rule") + "/" + (((JsonObject) a).getString("channel") == null ? ""
+            : ((JsonObject) a).getString("channel"))).sorted().toList());
+  }
+
+  // ---- one message per check ----
+
+  @Test
+  void oneOutageOpeningFourAlertsIsOneMessagePerRouteAndOneLogLine() throws Exception {
+    // 20 WhatsApp attempts refused with 401 open credentials, failure_rate, failures_per_hour and permanent_failures at once:
+    // one e-mail and one webhook call tell of all four, one SMS per admin of the three critical ones; each alert keeps its own record
+    attempts("whatsapp", 20, "dead", "credentials", 401, t.minusSeconds(60));
+    List<String> logged = LogCapture.during(Level.INFO, List.of(), () -> check(t)).stream().map(LogCapture::line).toList();
+    JsonArray active = alerts("active");
+    assertEquals(4, active.size(), active.encode());
+    assertEquals(1, mailTo(OPS).size());
+    MimeMessage mail = mailTo(OPS).get(0);
+    assertEquals("[Herald] CRITICAL 4 alerts (4 opened): whatsapp: the provider refused Herald's credentials or subscription, "
+        + "and 3 more", mail.getSubject());
+    String text = text(mail);
+    for (Object a : active) {
+      assertTrue(text.contains(((JsonObject) a).getString("title")), text);
+      assertTrue(text.contains("Alert:    " + ((JsonObject) a).getString("id")), text);
+    }
+    assertEquals(1, sms(ONCALL).size());
+    String line = form(sms(ONCALL).get(0).body(), "Body");
+    assertTrue(line.startsWith("Herald 3 alerts (3 opened): CRITICAL whatsapp: the provider refused Herald's credentials or "
+        + "subscription; CRITICAL whatsapp: 100 % of attempts failed in the last hour; CRITICAL whatsapp: 20 failed attempts in the "
+        + "last hour. Checked "), line);
+    assertEquals(1, slack().size());
+    JsonObject hook = new JsonObject(slack().get(0).body());
+    assertEquals(4, hook.getJsonArray("notices").size());
+    assertEquals("several", hook.getString("event"));
+    for (Object a : active) {
+      JsonArray sent = row((JsonObject) a).getJsonArray("notifications");
+      boolean critical = ((JsonObject) a).getString("severity").equals("critical");
+      assertEquals(critical ? List.of("email", "sms", "sms", "webhook") : List.of("email", "webhook"),
+          sent.stream().map(e -> ((JsonObject) e).getString("route")).toList());
+      assertEquals(critical ? List.of(4, 3, 3, 4) : List.of(4, 4), sent.stream().map(e -> ((JsonObject) e).getInteger("alerts")).toList());
+      assertEquals("opened", sent.getJsonObject(0).getString("event"));
+      assertNotNull(((JsonObject) a).getString("notifiedAt"));
+    }
+    // the check's one line: what it opened and told, with figures
+    assertEquals(1, logged.stream().filter(l -> l.contains("health check: ")).count(), logged.toString());
+    assertTrue(logged.stream().anyMatch(l -> l.startsWith("INFO") && l.contains("health check: open 4, opened 4, resolved 0; "
+        + "notices told 4, not told 0; messages 4, failed 1")), logged.toString());
+    // a check with nothing new says so at DEBUG only
+    List<String> quiet = LogCapture.during(Level.DEBUG, List.of(), () -> check(t.plusSeconds(60))).stream().map(LogCapture::line)
+        .filter(l -> l.contains("health check: ")).toList();
+    assertEquals(1, quiet.size(), quiet.toString());
+    assertTrue(quiet.get(0).startsWith("DEBUG") && quiet.get(0).contains("open 4, opened 0, resolved 0; notices told 0,"), quiet.get(0));
+    // the provider accepts a message again, the hour passes: the four resolutions are again one message per route
+    attempts("whatsapp", 1, "sent", null, null, t.plus(Duration.ofHours(25)));
+    check(t.plus(Duration.ofHours(25)).plusSeconds(60));
+    assertEquals(0, alerts("active").size());
+    assertEquals(2, mailTo(OPS).size());
+    assertTrue(mailTo(OPS).get(1).getSubject().startsWith("[Herald] RESOLVED 4 alerts (4 resolved): "), mailTo(OPS).get(1).getSubject());
+    assertEquals(2, sms(ONCALL).size());
   }
 
   @Test
@@ -310,7 +442,8 @@ class HealthMonitorTest {
     check(t);
     attempts("sms", 5, "dead", "permanent", 400, t.minusSeconds(30));
     check(t.plus(Duration.ofMinutes(10)));
-    check(t.plus(Duration.ofHours(2))); // the credentials attempt left the hour: resolved
+    attempts("whatsapp", 1, "sent", null, null, t.plus(Duration.ofHours(1)));
+    check(t.plus(Duration.ofHours(2))); // the provider accepted a message again: resolved
     JsonArray active = alerts("active");
     assertEquals(1, active.size());
     assertEquals(active, list("/v1/alerts").getJsonArray("items"), "active by default");
@@ -390,6 +523,15 @@ class HealthMonitorTest {
     assertEquals(rule, a.getString("rule"));
     assertEquals(channel, a.getString("channel"));
     return a;
+  }
+
+  /** The subjects of the mail to {@link #OPS}, oldest first. */
+  static List<String> subjects() throws Exception {
+    List<String> out = new ArrayList<>();
+    for (MimeMessage m : mailTo(OPS)) {
+      out.add(m.getSubject());
+    }
+    return out;
   }
 
   static Row row(JsonObject alert) {
