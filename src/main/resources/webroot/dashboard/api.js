@@ -17,38 +17,62 @@ export class ApiError extends Error {
   }
 }
 
+/** How long a call may take before it counts as failed: a hung gateway must not look alive. */
+export const TIMEOUT_MS = 10_000;
+
 /**
  * A client holding one admin key. `onAuthLost(error)` runs when any call is answered 401 or 403:
  * the key was revoked or never was an admin key, and the dashboard goes back to its sign-in form.
+ * Every call is aborted after TIMEOUT_MS (JSON calls: until the whole body is read; the raw
+ * `fetch`, used for the CSV export: until the headers arrived, so a long download is not cut).
  */
 export function createApi(key, onAuthLost = () => {}) {
-  async function send(method, path, body) {
+  async function send(method, path, body, read) {
     const headers = {Authorization: 'Bearer ' + key, Accept: 'application/json'};
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
     }
-    let response;
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new DOMException('no answer within ' + TIMEOUT_MS / 1000 + ' s', 'TimeoutError'));
+    }, TIMEOUT_MS);
+    const lost = e => timedOut
+      ? new ApiError(0, 'timeout', 'the gateway did not answer within ' + TIMEOUT_MS / 1000 + ' s')
+      : new ApiError(0, 'unreachable', 'the gateway could not be reached (' + (e && e.message ? e.message : e) + ')');
     try {
-      response = await fetch(path, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store', credentials: 'omit', redirect: 'error',
-      });
-    } catch (e) {
-      throw new ApiError(0, 'unreachable', 'the gateway could not be reached (' + (e && e.message ? e.message : e) + ')');
-    }
-    if (!response.ok) {
-      const error = await failure(response);
-      if (error.auth) {
-        onAuthLost(error);
+      let response;
+      try {
+        response = await fetch(path, {
+          method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+          cache: 'no-store', credentials: 'omit', redirect: 'error', signal: abort.signal,
+        });
+      } catch (e) {
+        throw lost(e);
       }
-      throw error;
+      if (!response.ok) {
+        const error = await failure(response);
+        if (error.auth) {
+          onAuthLost(error);
+        }
+        throw error;
+      }
+      if (!read) {
+        return response;
+      }
+      try {
+        return {response, text: await response.text()};
+      } catch (e) {
+        throw lost(e);
+      }
+    } finally {
+      clearTimeout(timer);
     }
-    return response;
   }
 
   async function json(method, path, body) {
-    const response = await send(method, path, body);
-    const text = await response.text();
+    const {response, text} = await send(method, path, body, true);
     if (text === '') {
       return null;
     }
@@ -63,7 +87,7 @@ export function createApi(key, onAuthLost = () => {}) {
     get: path => json('GET', path),
     post: (path, body = {}) => json('POST', path, body),
     /** The raw response (for the CSV export). */
-    fetch: path => send('GET', path),
+    fetch: path => send('GET', path, undefined, false),
   };
 }
 

@@ -3,7 +3,7 @@
 // 403 anywhere forgets it and returns to the sign-in form with the reason.
 
 import {createAlerts} from './alerts.js';
-import {createApi} from './api.js';
+import {TIMEOUT_MS, createApi} from './api.js';
 import {createDeliveries} from './deliveries.js';
 import {h, when} from './dom.js';
 import {renderOverview} from './overview.js';
@@ -11,6 +11,8 @@ import {renderOverview} from './overview.js';
 const KEY = 'herald.dashboard.key';
 const NOTICE = 'herald.dashboard.notice';
 const REFRESH_MS = 5000;
+/** Data older than this (two refreshes missed) is called stale on the top bar and in a banner. */
+const STALE_MS = 2 * REFRESH_MS;
 const VIEWS = {'/overview': 'overview', '/deliveries': 'deliveries', '/alerts': 'alerts'};
 const TITLES = {overview: 'Overview', deliveries: 'Deliveries', alerts: 'Alerts'};
 
@@ -19,6 +21,9 @@ const $ = id => document.getElementById(id);
 let session = null; // the API client of the signed-in key
 let timer = null;
 let lastGood = null; // {stats, alerts, at}: kept on screen while the gateway cannot be reached
+let conn = {state: 'connecting', error: null};
+let watchingSince = Date.now(); // since when an update is due (sign-in, or the tab becoming visible)
+let drawProblem = null; // the last overview drawing failure, shown until a drawing succeeds
 let alertsMissing = false;
 let leaving = false;
 
@@ -96,8 +101,11 @@ function start(key) {
   session = createApi(key, authLost);
   $('signin').hidden = true;
   $('app').hidden = false;
+  watchingSince = Date.now();
   route();
   tick();
+  // the top bar must turn stale on its own while a refresh hangs: it is checked every second
+  setInterval(renderConn, 1000);
 }
 
 // ---- the refresh loop: every 5 s while the tab is visible, never two at once ----
@@ -120,6 +128,7 @@ async function tick() {
     const stats = await client.get('/v1/stats');
     show(stats, await activeAlerts(stats));
     setConn('ok');
+    refreshActiveView();
   } catch (e) {
     if (!e.auth) {
       setConn('error', e);
@@ -156,15 +165,25 @@ async function activeAlerts(stats) {
   }
 }
 
+/** The list or alerts on screen follow the refresh too (each view skips it while its own load runs). */
+function refreshActiveView() {
+  const view = currentView();
+  if (view === 'deliveries') {
+    deliveries.refresh({background: true});
+  } else if (view === 'alerts') {
+    alertsView.refresh({background: true});
+  }
+}
+
 function show(stats, alerts) {
   lastGood = {stats, alerts, at: new Date()};
   try {
     renderOverview(stats, alerts);
+    drawProblem = null;
   } catch (e) {
     // a drawing bug must not stop the refresh loop; it is reported so tests and operators see it
     console.error('the overview could not be drawn', e);
-    $('problem').hidden = false;
-    $('problem').textContent = 'Part of the overview could not be drawn (' + e.message + '); the data below may be incomplete.';
+    drawProblem = 'Part of the overview could not be drawn (' + e.message + '); the data below may be incomplete.';
   }
   deliveries.setCounts(stats);
   const s = stats && typeof stats === 'object' ? stats : {};
@@ -181,21 +200,61 @@ function badge(el, n, tone, what) {
 }
 
 function setConn(state, error) {
-  const conn = $('conn');
-  conn.dataset.state = state;
-  const problem = $('problem');
-  if (state === 'ok') {
-    $('conn-text').textContent = 'Live · updated ' + when(lastGood.at.toISOString());
-    problem.hidden = true;
-  } else if (state === 'paused') {
-    $('conn-text').textContent = 'Paused while the tab is hidden';
-  } else {
-    $('conn-text').textContent = lastGood ? 'Offline · last update ' + when(lastGood.at.toISOString()) : 'Offline';
-    problem.hidden = false;
-    problem.replaceChildren(h('strong', {text: error.status === 0 ? 'Connection problem. ' : 'The gateway answered ' + error.status + '. '}),
-      error.message + '. ', lastGood ? 'Showing the data from ' + when(lastGood.at.toISOString()) + '; ' : '',
-      'retrying every ' + REFRESH_MS / 1000 + ' s.');
+  conn = {state, error: error ?? null};
+  renderConn();
+}
+
+/**
+ * The top bar and the problem banner: live, stale (no good answer for two refresh intervals, say a
+ * gateway that accepts connections but never answers), offline (a call failed or timed out), or
+ * paused. Written only when the text changes, so screen readers are not told the same thing again.
+ */
+function renderConn() {
+  if (!session) {
+    return;
   }
+  const last = lastGood ? when(lastGood.at.toISOString()) : null;
+  const since = Math.max(lastGood ? lastGood.at.getTime() : 0, watchingSince);
+  let state = conn.state;
+  if (state === 'ok' && Date.now() - since > STALE_MS) {
+    state = 'stale';
+  }
+  let text;
+  let problem = null;
+  if (state === 'ok') {
+    text = 'Live · updated ' + last;
+    problem = drawProblem;
+  } else if (state === 'stale') {
+    text = 'Not updating since ' + last;
+    problem = [h('strong', {text: 'Not updating. '}), `The gateway has not answered since ${last} (the dashboard asks every `
+      + `${REFRESH_MS / 1000} s and gives up on a call after ${TIMEOUT_MS / 1000} s); the figures below are from ${last} and may be `
+      + 'out of date.'];
+  } else if (state === 'paused') {
+    text = 'Paused while the tab is hidden';
+  } else if (state === 'error') {
+    const error = conn.error;
+    text = last ? 'Offline · last update ' + last : 'Offline';
+    problem = [h('strong', {text: error.status === 0 ? 'Connection problem. ' : 'The gateway answered ' + error.status + '. '}),
+      error.message + '. ', last ? 'Showing the data from ' + last + '; ' : '', 'retrying every ' + REFRESH_MS / 1000 + ' s.'];
+  } else {
+    text = 'Connecting…';
+  }
+  const bar = $('conn');
+  bar.dataset.state = state;
+  if ($('conn-text').textContent !== text) {
+    $('conn-text').textContent = text;
+  }
+  const banner = $('problem');
+  banner.dataset.state = state;
+  if (problem == null) {
+    banner.hidden = true;
+    return;
+  }
+  const fresh = h('div', {}, problem);
+  if (banner.hidden || banner.textContent !== fresh.textContent) {
+    banner.replaceChildren(...fresh.childNodes);
+  }
+  banner.hidden = false;
 }
 
 document.addEventListener('visibilitychange', () => {
@@ -206,6 +265,7 @@ document.addEventListener('visibilitychange', () => {
       setConn('paused');
     }
   } else if (session) {
+    watchingSince = Date.now();
     tick();
   }
 });
@@ -250,9 +310,12 @@ function refreshView() {
   if (view === 'deliveries') {
     deliveries.refresh();
   } else if (view === 'alerts') {
-    alertsView.show();
+    alertsView.refresh();
   }
-  tick();
+  if (!ticking) {
+    // the view was just loaded: the tick only brings the figures (its background refresh is skipped)
+    tick();
+  }
 }
 
 document.addEventListener('keydown', e => {

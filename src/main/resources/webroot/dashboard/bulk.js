@@ -7,7 +7,7 @@ import {DASH, arr, count, h, num, obj, str} from './dom.js';
 const $ = id => document.getElementById(id);
 const PREVIEW_ROWS = 12;
 
-/** The dialog; `onRequeued(deliveries)` gets the re-queued rows, `toast(text, tone)` reports. */
+/** The dialog; `onRequeued(deliveries)` runs after a re-queue (the list is listed again), `toast(text, tone)` reports. */
 export function createBulkRetry(api, {toast, onRequeued}) {
   let scope = {status: '', channel: ''};
 
@@ -59,7 +59,8 @@ export function createBulkRetry(api, {toast, onRequeued}) {
         $('bulk-confirm').disabled = n === 0;
       } else {
         $('bulk').close();
-        toast(`Re-queued ${count(n)} ${n === 1 ? 'delivery' : 'deliveries'}: they are being sent now.`, 'good');
+        toast(`Re-queued ${count(n)} ${n === 1 ? 'delivery' : 'deliveries'}: they are being sent now`
+          + (scope.status ? `, so they leave the ${scope.status} list (pick "all" to follow them).` : '.'), 'good');
         onRequeued(rows);
       }
     } catch (e) {

@@ -1,6 +1,8 @@
 // The deliveries view: the list by status and channel with cursor paging, retry and cancel per row,
 // the CSV export, and (through detail.js and bulk.js) the detail panel and retry-all-matching. Rows
-// an operator acted on are watched until they settle.
+// an operator acted on are watched until they settle. The list follows the dashboard's refresh: rows
+// that did not change are left as they are (focus, text selection, an armed "Confirm cancel"), and a
+// row the operator acted on stays on screen for a while after it left the list's status.
 
 import {query} from './api.js';
 import {createBulkRetry} from './bulk.js';
@@ -10,6 +12,8 @@ import {DASH, ago, arr, count, h, num, obj, str, timeEl} from './dom.js';
 export const STATUSES = ['dead', 'failed', 'pending', 'sending', 'sent', 'cancelled', 'held', 'digested'];
 const CHANNELS = ['email', 'sms', 'whatsapp', 'webhook'];
 const SETTLED_AFTER_MS = 120_000;
+/** How long a row the operator acted on stays after it settled, though it no longer matches the list. */
+const KEEP_SETTLED_MS = 30_000;
 const POLL_MS = 1500;
 
 const $ = id => document.getElementById(id);
@@ -18,19 +22,17 @@ const $ = id => document.getElementById(id);
 export function createDeliveries(api, toast) {
   const state = {
     status: 'dead', channel: '', limit: 50,
-    cursors: [null], next: null, items: [], listedAt: null, loadSeq: 0,
+    cursors: [null], next: null, items: [], listedAt: null, loadSeq: 0, loading: false,
     focus: null, openNotification: null,
     watched: new Map(), pollTimer: null,
+    pinned: new Map(), // delivery id → until when its row stays though the list no longer has it
+    departed: new Set(), // rows shown only because they are pinned
     counts: null,
   };
   const detail = createDetail(api, {act, onClose: () => markOpen(null)});
-  const bulk = createBulkRetry(api, {
-    toast,
-    onRequeued: rows => rows.slice(0, 200).forEach(d => {
-      update(d);
-      watch(d);
-    }),
-  });
+  // a bulk retry can re-queue thousands: the list is listed again (one call), not each row followed
+  const bulk = createBulkRetry(api, {toast, onRequeued: () => load()});
+  const sigs = new WeakMap(); // row element → the data it was drawn from
 
   // ---- filters ----
   const statusBar = $('status-filter');
@@ -138,11 +140,21 @@ export function createDeliveries(api, toast) {
 
   // ---- the list ----
 
-  async function load() {
+  /**
+   * Lists the current page. `background` (the refresh loop): nothing happens while a load runs, no
+   * "Loading…", no scrolling to the focused delivery, and a failure keeps the rows on screen.
+   */
+  async function load({background = false} = {}) {
+    if (background && state.loading) {
+      return;
+    }
     const seq = ++state.loadSeq;
+    state.loading = true;
     const tbody = $('delivery-rows');
-    tbody.classList.add('loading');
-    $('deliveries-note').replaceChildren(h('span', {class: 'muted', text: 'Loading…'}));
+    if (!background) {
+      tbody.classList.add('loading');
+      $('deliveries-note').replaceChildren(h('span', {class: 'muted', text: 'Loading…'}));
+    }
     const before = state.cursors[state.cursors.length - 1];
     try {
       const page = obj(await api.get('/v1/deliveries' + query({status: state.status, channel: state.channel, limit: state.limit,
@@ -150,36 +162,69 @@ export function createDeliveries(api, toast) {
       if (seq !== state.loadSeq) {
         return;
       }
-      state.items = arr(page.items).map(obj).filter(d => str(d.id));
+      const items = arr(page.items).map(obj).filter(d => str(d.id));
+      const openBefore = JSON.stringify(state.items.find(d => d.id === detail.openId()) ?? null);
+      state.departed = new Set();
+      if (background) {
+        keepPinned(items);
+      }
+      state.items = items;
       state.next = str(page.next);
       state.listedAt = new Date();
-      renderList();
-      if (state.openNotification && state.focus) {
+      renderList(background);
+      if (!background && state.openNotification && state.focus) {
         detail.open(state.items.find(d => d.id === state.focus) ?? {id: state.focus, notificationId: state.openNotification});
         markOpen(state.focus);
         state.openNotification = null;
       }
+      // the panel follows its delivery: when the listing shows it changed, its attempts are fetched again
+      const open = state.items.find(d => d.id === detail.openId());
+      if (background && open && JSON.stringify(open) !== openBefore) {
+        detail.refresh(open);
+        detail.reload();
+      }
     } catch (e) {
       if (seq === state.loadSeq && !e.auth) {
-        $('deliveries-note').replaceChildren(h('span', {class: 'error-text', text: 'Could not load the deliveries: ' + e.message}),
-          ' ', h('button', {type: 'button', class: 'btn btn-small', text: 'Try again', onclick: () => load()}));
+        $('deliveries-note').replaceChildren(h('span', {class: 'error-text',
+          text: (background ? 'Could not refresh the deliveries (the rows below are from the last listing): ' : 'Could not load the deliveries: ')
+            + e.message}),
+        ' ', h('button', {type: 'button', class: 'btn btn-small', text: 'Try again', onclick: () => load()}));
       }
     } finally {
       if (seq === state.loadSeq) {
+        state.loading = false;
         tbody.classList.remove('loading');
       }
     }
   }
 
-  function renderList() {
+  /** Rows the operator acted on lately stay where they were, though this listing no longer has them. */
+  function keepPinned(items) {
+    const now = Date.now();
+    for (const [id, until] of state.pinned) {
+      if (now > until) {
+        state.pinned.delete(id);
+      }
+    }
+    const listed = new Set(items.map(d => d.id));
+    state.items.forEach((d, i) => {
+      if (!listed.has(d.id) && state.pinned.has(d.id)) {
+        items.splice(Math.min(i, items.length), 0, d);
+        state.departed.add(d.id);
+      }
+    });
+  }
+
+  function renderList(background) {
     const tbody = $('delivery-rows');
-    tbody.replaceChildren(...state.items.map(row));
+    reconcile(tbody);
     const pageNo = state.cursors.length;
     $('page-prev').disabled = pageNo <= 1;
     $('page-next').disabled = !state.next;
     const first = (pageNo - 1) * state.limit + 1;
-    $('page-info').textContent = state.items.length
-      ? `Page ${pageNo} · rows ${count(first)}–${count(first + state.items.length - 1)}${state.next ? '' : ' (last page)'}`
+    const listed = state.items.length - state.departed.size;
+    $('page-info').textContent = listed
+      ? `Page ${pageNo} · rows ${count(first)}–${count(first + listed - 1)}${state.next ? '' : ' (last page)'}`
       : `Page ${pageNo}`;
     const note = [h('span', {class: 'muted', text: 'Most recently changed first · listed ', title: state.listedAt.toISOString()}),
       timeEl(state.listedAt.toISOString())];
@@ -190,7 +235,7 @@ export function createDeliveries(api, toast) {
     const empty = $('deliveries-empty');
     empty.hidden = state.items.length > 0;
     empty.textContent = emptyText();
-    if (state.focus) {
+    if (state.focus && !background) {
       const focused = tbody.querySelector(`tr[data-delivery-id="${CSS.escape(state.focus)}"]`);
       if (focused) {
         focused.scrollIntoView({block: 'center'});
@@ -198,6 +243,53 @@ export function createDeliveries(api, toast) {
       }
     }
     markOpen(detail.openId());
+  }
+
+  /** What a row is drawn from: a row whose data did not change is kept, not drawn again. */
+  function signature(d) {
+    return JSON.stringify([d, state.departed.has(d.id), d.id === state.focus, state.status]);
+  }
+
+  /**
+   * Makes the rows match state.items with as few changes as possible: unchanged rows stay (only
+   * their "… ago" times are brought up to date), changed ones are drawn again in place, and the
+   * keyboard focus moves to the new copy of a row that had it.
+   */
+  function reconcile(tbody) {
+    const active = document.activeElement;
+    const focusedRow = active && tbody.contains(active) ? active.closest('tr[data-delivery-id]') : null;
+    const focus = focusedRow ? {id: focusedRow.dataset.deliveryId, action: active === focusedRow ? null : active.dataset.action} : null;
+    const old = new Map([...tbody.children].map(tr => [tr.dataset.deliveryId, tr]));
+    const wanted = state.items.map(d => {
+      const sig = signature(d);
+      const kept = old.get(d.id);
+      if (kept && sigs.get(kept) === sig) {
+        for (const t of kept.querySelectorAll('time.ago')) {
+          t.textContent = ago(t.getAttribute('datetime'));
+        }
+        return kept;
+      }
+      const fresh = row(d);
+      sigs.set(fresh, sig);
+      return fresh;
+    });
+    const keep = new Set(wanted);
+    for (const tr of [...tbody.children]) {
+      if (!keep.has(tr)) {
+        tr.remove();
+      }
+    }
+    wanted.forEach((tr, i) => {
+      if (tbody.children[i] !== tr) {
+        tbody.insertBefore(tr, tbody.children[i] ?? null);
+      }
+    });
+    if (focus && !tbody.contains(document.activeElement)) {
+      const again = tbody.querySelector(`tr[data-delivery-id="${CSS.escape(focus.id)}"]`);
+      if (again) {
+        (focus.action ? again.querySelector(`[data-action="${focus.action}"]`) ?? again : again).focus();
+      }
+    }
   }
 
   function emptyText() {
@@ -220,7 +312,9 @@ export function createDeliveries(api, toast) {
     const status = str(d.status);
     const tr = h('tr', {tabindex: 0, class: ['delivery', d.id === state.focus && 'focused'],
       data: {deliveryId: d.id, status: status ?? 'unknown'}},
-    h('td', {}, statusBadge(status), str(d.reason) ? h('div', {class: 'muted small', text: d.reason}) : null),
+    h('td', {}, statusBadge(status), str(d.reason) ? h('div', {class: 'muted small', text: d.reason}) : null,
+      state.departed.has(d.id) && state.status ? h('div', {class: 'departed muted small', text: 'no longer ' + state.status,
+        title: 'You acted on this delivery; it is kept here for a while though the list no longer has it'}) : null),
     h('td', {class: 'col-channel'}, h('span', {class: 'chip', text: str(d.channel) ?? DASH}),
       d.priority === 'critical' || d.priority === 'high' ? h('span', {class: 'chip p-' + d.priority, text: d.priority}) : null),
     h('td', {class: 'who'}, h('div', {class: 'recipient', text: str(d.recipient) ?? DASH}),
@@ -230,8 +324,8 @@ export function createDeliveries(api, toast) {
       ? h('div', {class: 'earlier', title: 'an earlier attempt failed; the delivery went through after it'},
         h('span', {class: 'muted small', text: 'before it went through:'}), errorSummary(d))
       : errorSummary(d)),
-    h('td', {class: 'when'}, timeEl(d.updatedAt, ago(d.updatedAt)),
-      d.nextAttemptAt ? h('div', {class: 'muted small'}, 'next ', timeEl(d.nextAttemptAt, ago(d.nextAttemptAt))) : null),
+    h('td', {class: 'when'}, agoEl(d.updatedAt),
+      d.nextAttemptAt ? h('div', {class: 'muted small'}, 'next ', agoEl(d.nextAttemptAt)) : null),
     h('td', {class: 'actions'}, actionsFor(d, act),
       h('button', {type: 'button', class: 'btn btn-small btn-ghost', data: {action: 'details'}, text: 'Details',
         'aria-label': 'Details of delivery ' + d.id, onclick: () => openDetail(d.id)})));
@@ -241,6 +335,12 @@ export function createDeliveries(api, toast) {
       }
     });
     return tr;
+  }
+
+  function agoEl(iso) {
+    const t = timeEl(iso, ago(iso));
+    t.classList.add('ago');
+    return t;
   }
 
   function openDetail(id) {
@@ -263,21 +363,12 @@ export function createDeliveries(api, toast) {
     }
   }
 
-  /** Puts a fresher copy of a delivery in the list (where it is listed) and in the detail panel. */
+  /** Puts a fresher copy of a delivery in the list (where it is listed; unchanged rows stay as they are). */
   function update(d) {
     const i = state.items.findIndex(x => x.id === d.id);
     if (i >= 0) {
       state.items[i] = {...state.items[i], ...d};
-      const old = $('delivery-rows').querySelector(`tr[data-delivery-id="${CSS.escape(d.id)}"]`);
-      if (old) {
-        const focusedAction = document.activeElement && old.contains(document.activeElement)
-          ? (document.activeElement.dataset.action ?? 'row') : null;
-        const fresh = row(state.items[i]);
-        old.replaceWith(fresh);
-        if (focusedAction) {
-          (fresh.querySelector(`[data-action="${focusedAction}"]`) ?? fresh).focus();
-        }
-      }
+      reconcile($('delivery-rows'));
       markOpen(detail.openId());
     }
   }
@@ -317,6 +408,7 @@ export function createDeliveries(api, toast) {
       return;
     }
     state.watched.set(d.id, {notificationId: d.notificationId, until: once ? 0 : Date.now() + SETTLED_AFTER_MS});
+    state.pinned.set(d.id, Date.now() + (once ? KEEP_SETTLED_MS : SETTLED_AFTER_MS));
     if (!state.pollTimer) {
       state.pollTimer = setTimeout(poll, once ? 0 : POLL_MS);
     }
@@ -339,6 +431,7 @@ export function createDeliveries(api, toast) {
           const w = state.watched.get(d.id);
           if ((d.status !== 'pending' && d.status !== 'sending') || !w || Date.now() > w.until) {
             state.watched.delete(d.id);
+            state.pinned.set(d.id, Math.min(state.pinned.get(d.id) ?? Infinity, Date.now() + KEEP_SETTLED_MS));
           }
         }
         detail.refreshNotification(n);
@@ -389,7 +482,7 @@ export function createDeliveries(api, toast) {
   return {
     show,
     setCounts,
-    refresh: () => load(),
+    refresh: load,
     closeDetail: () => detail.close(),
     detailOpen: () => detail.openId() != null,
   };

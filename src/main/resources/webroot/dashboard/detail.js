@@ -6,7 +6,8 @@ import {DASH, ago, arr, count, h, millis, obj, shortId, str, timeEl, when} from 
 
 const RETRYABLE = ['failed', 'dead', 'cancelled'];
 const CANCELLABLE = ['pending', 'failed', 'dead', 'held'];
-const CONFIRM_MS = 4000;
+const CONFIRM_MS = 6000;
+const CHANNEL_NAMES = {sms: 'SMS', email: 'E-mail', whatsapp: 'WhatsApp', webhook: 'Webhook'};
 
 const $ = id => document.getElementById(id);
 
@@ -32,6 +33,28 @@ export function errorSummary(d) {
   ];
 }
 
+/**
+ * Delivery id → the timer that disarms its "Confirm cancel". Kept here, not in the button: the row
+ * and the panel are drawn again while a delivery is watched, and a redrawn button must still be
+ * armed (the row's and the panel's button for one delivery share the state).
+ */
+const armedCancels = new Map();
+
+function paintCancel(button, armed) {
+  button.textContent = armed ? 'Confirm cancel' : 'Cancel';
+  button.classList.toggle('armed', armed);
+}
+
+function cancelButtons(id) {
+  return [...document.querySelectorAll('button[data-action="cancel"]')].filter(b => b.dataset.cancels === id);
+}
+
+function disarm(id) {
+  clearTimeout(armedCancels.get(id));
+  armedCancels.delete(id);
+  cancelButtons(id).forEach(b => paintCancel(b, false));
+}
+
 /** Retry and cancel buttons for what the delivery's status allows; cancel asks to be clicked twice. */
 export function actionsFor(d, act) {
   const out = [];
@@ -40,23 +63,17 @@ export function actionsFor(d, act) {
       'aria-label': 'Retry delivery ' + d.id, onclick: e => act(d, 'retry', e.currentTarget)}));
   }
   if (CANCELLABLE.includes(d.status)) {
-    const cancel = h('button', {type: 'button', class: 'btn btn-small btn-danger-ghost', data: {action: 'cancel'}, text: 'Cancel',
+    const cancel = h('button', {type: 'button', class: 'btn btn-small btn-danger-ghost', data: {action: 'cancel', cancels: d.id},
       'aria-label': 'Cancel delivery ' + d.id});
-    let armed = null;
+    paintCancel(cancel, armedCancels.has(d.id));
     cancel.addEventListener('click', () => {
-      if (armed) {
-        clearTimeout(armed);
-        armed = null;
+      if (armedCancels.has(d.id)) {
+        disarm(d.id);
         act(d, 'cancel', cancel);
         return;
       }
-      cancel.textContent = 'Confirm cancel';
-      cancel.classList.add('armed');
-      armed = setTimeout(() => {
-        armed = null;
-        cancel.textContent = 'Cancel';
-        cancel.classList.remove('armed');
-      }, CONFIRM_MS);
+      armedCancels.set(d.id, setTimeout(() => disarm(d.id), CONFIRM_MS));
+      cancelButtons(d.id).forEach(b => paintCancel(b, true));
     });
     out.push(cancel);
   }
@@ -72,8 +89,10 @@ export function createDetail(api, {act, onClose}) {
   let problem = null;
   let seq = 0;
   let returnFocus = null;
+  let drawn = null; // what the panel shows now: an unchanged delivery is not drawn again
 
   $('detail-close').addEventListener('click', close);
+  $('detail-scrim').addEventListener('click', close);
   panel.addEventListener('keydown', e => {
     if (e.key === 'Escape') {
       e.stopPropagation();
@@ -89,6 +108,7 @@ export function createDetail(api, {act, onClose}) {
     current = d;
     notification = null;
     problem = null;
+    drawn = null;
     panel.hidden = false;
     document.body.classList.add('with-detail');
     render();
@@ -132,6 +152,22 @@ export function createDetail(api, {act, onClose}) {
     }
   }
 
+  /** Fetches the notification of the delivery shown again (the list saw the delivery change). */
+  async function reload() {
+    if (!current || !str(current.notificationId)) {
+      return;
+    }
+    const mine = seq;
+    try {
+      const n = obj(await api.get('/v1/notifications/' + encodeURIComponent(current.notificationId)));
+      if (mine === seq) {
+        refreshNotification(n);
+      }
+    } catch (e) {
+      // the panel keeps what it shows; the list and the top bar say when the gateway is not answering
+    }
+  }
+
   /** A fresher copy of the notification of the delivery shown, with every delivery and attempt. */
   function refreshNotification(n) {
     if (!current || n.id !== current.notificationId) {
@@ -158,9 +194,19 @@ export function createDetail(api, {act, onClose}) {
       return;
     }
     const d = current;
+    const key = JSON.stringify([d, notification, problem]);
+    if (key === drawn) {
+      return;
+    }
+    drawn = key;
+    // a redraw keeps the keyboard where it was (the same action button, or the panel)
+    const active = document.activeElement;
+    const focused = active && body.contains(active) ? active.dataset.action ?? 'panel' : null;
     const channel = str(d.channel);
-    $('detail-title').textContent = channel ? channel[0].toUpperCase() + channel.slice(1) + ' delivery' : 'Delivery';
-    body.replaceChildren(
+    $('detail-title').textContent = channel ? (CHANNEL_NAMES[channel] ?? channel[0].toUpperCase() + channel.slice(1)) + ' delivery'
+      : 'Delivery';
+    // (replaceChildren would show a missing section as the text "null")
+    body.replaceChildren(...[
       h('div', {class: 'detail-head', data: {deliveryId: d.id}},
         statusBadge(str(d.status)),
         d.priority ? h('span', {class: 'chip p-' + d.priority, text: d.priority}) : null,
@@ -171,7 +217,10 @@ export function createDetail(api, {act, onClose}) {
         h('h3', {text: d.status === 'sent' ? 'Earlier error (it went through after it)' : 'Last error'}),
         h('pre', {class: ['error-box', d.status === 'sent' && 'earlier'], text: d.lastError})) : null,
       attemptsSection(d),
-      notificationSection(d));
+      notificationSection(d)].filter(Boolean));
+    if (focused) {
+      (body.querySelector(`.detail-actions [data-action="${focused}"]`) ?? $('detail-title')).focus();
+    }
   }
 
   function facts(d) {
@@ -253,5 +302,5 @@ export function createDetail(api, {act, onClose}) {
           h('span', {class: 'muted small', text: `${count(x.attempts)} attempt${x.attempts === 1 ? '' : 's'} · ${shortId(x.id)}`})))))) : null);
   }
 
-  return {open, close, refresh, refreshNotification, openId: () => (current && !panel.hidden ? current.id : null)};
+  return {open, close, refresh, reload, refreshNotification, openId: () => (current && !panel.hidden ? current.id : null)};
 }

@@ -65,14 +65,21 @@ function tiles(data) {
       waiting[k] += num(obj(c)[k]) ?? 0;
     }
   }
+  // "failed" in the windows counts attempts that failed and will be retried, "dead" those that failed
+  // for good; the per-minute series counts both as failed. The tile shows both together, like the charts.
+  const failedAttempts = w => num(w.failed) == null && num(w.dead) == null ? null : (num(w.failed) ?? 0) + (num(w.dead) ?? 0);
+  const hourFailed = failedAttempts(hour);
   const deadBy = Object.entries(obj(data.deadByChannel)).filter(([, n]) => num(n) > 0).sort((a, b) => b[1] - a[1]);
   const list = [
     tile({key: 'ingested', label: 'Ingested · last hour', value: count(hour.ingested),
       sub: hasWindows ? '24 h: ' + count(day.ingested) : NOT_HERE}),
     tile({key: 'sent', label: 'Sent · last hour', value: count(hour.sent), tone: num(hour.sent) > 0 ? 'good' : null,
       sub: hasWindows ? '24 h: ' + count(day.sent) : NOT_HERE}),
-    tile({key: 'failed', label: 'Failed · last hour', value: count(hour.failed), tone: num(hour.failed) > 0 ? 'warn' : null,
-      sub: hasWindows ? `24 h: ${count(day.failed)} · dead 1 h: ${count(hour.dead)}` : NOT_HERE}),
+    tile({key: 'failed', label: 'Failed attempts · last hour', value: count(hourFailed),
+      tone: num(hour.dead) > 0 ? 'bad' : hourFailed > 0 ? 'warn' : null,
+      title: 'Attempts that failed in the last hour: those to be retried and those that made a delivery dead '
+        + '(the same count as "failed" in the charts)',
+      sub: hasWindows ? `retrying ${count(hour.failed)} · dead ${count(hour.dead)} · 24 h: ${count(failedAttempts(day))}` : NOT_HERE}),
     tile({key: 'success', label: 'Success rate · last hour', value: percent(hour.successRate), tone: successTone(hour.successRate),
       sub: hasWindows ? '24 h: ' + percent(day.successRate) + (num(hour.successRate) == null ? ' · no attempts this hour' : '') : NOT_HERE}),
     tile({key: 'waiting', label: 'Waiting to be sent', value: hasQueue ? count(data.queue.total) : DASH,
@@ -139,7 +146,7 @@ function charts(data) {
   const failed = series.map(e => num(e.failed));
   const sum = values => values.reduce((a, v) => a + (v ?? 0), 0);
   chart(throughput, {
-    label: 'Notifications ingested, deliveries sent and failed per minute over the last hour',
+    label: 'Notifications ingested, delivery attempts sent and failed (retrying or dead) per minute over the last hour',
     times, format: v => count(v), minStep: 1,
     series: [
       {name: 'ingested', cls: 's-ingested', values: ingested},
@@ -148,7 +155,8 @@ function charts(data) {
     ],
   });
   $('throughput-legend').replaceChildren(
-    legend('s-ingested', 'ingested', sum(ingested)), legend('s-sent', 'sent', sum(sent)), legend('s-failed', 'failed', sum(failed)),
+    legend('s-ingested', 'ingested', sum(ingested)), legend('s-sent', 'sent', sum(sent)),
+    legend('s-failed', 'failed', sum(failed), 'attempts that failed: to be retried, or dead'),
     h('span', {class: 'muted', text: 'per minute, last ' + series.length + ' min'}));
   const rates = series.map(e => {
     const ok = num(e.sent) ?? 0;
@@ -162,12 +170,13 @@ function charts(data) {
   });
   const total = sum(sent) + sum(failed);
   $('failure-legend').replaceChildren(h('span', {
-    class: 'muted', text: total ? `${count(sum(failed))} failed of ${count(total)} attempts · ${percent(sum(failed) / total)}`
+    class: 'muted', text: total ? `${count(sum(failed))} failed (retrying or dead) of ${count(total)} attempts · ${percent(sum(failed) / total)}`
       : 'no attempts in this hour'}));
 }
 
-function legend(cls, name, total) {
-  return h('span', {class: 'legend-item'}, h('span', {class: 'swatch ' + cls}), name + ' ', h('b', {text: count(total)}));
+function legend(cls, name, total, title) {
+  return h('span', {class: 'legend-item', data: {series: name}, title},
+    h('span', {class: 'swatch ' + cls}), name + ' ', h('b', {text: count(total)}));
 }
 
 // ---- alerts ----
@@ -241,7 +250,8 @@ function channels(data) {
     h('tr', {class: 'group'}, h('th'), h('th', {colspan: 5, text: 'Last hour'}), h('th', {text: '24 h'}),
       h('th', {colspan: 4, text: 'Waiting now'}), h('th', {text: 'Waiting by priority'}), h('th')),
     h('tr', {}, h('th', {text: 'Channel'}),
-      ...['attempts', 'sent', 'failed', 'dead', 'success'].map(t => h('th', {class: 'num', text: t})),
+      ...[['attempts'], ['sent'], ['failed', 'failed, to be retried'], ['dead', 'failed for good: the delivery went dead'],
+        ['success', 'sent of the attempts that ended']].map(([t, title]) => h('th', {class: 'num', text: t, title})),
       h('th', {class: 'num', text: 'success'}),
       ...['pending', 'sending', 'retrying', 'held'].map(t => h('th', {class: 'num', text: t})),
       h('th', {text: 'crit · high · norm · low', title: 'critical, high, normal, low'}), h('th', {class: 'num', text: 'dead'})));

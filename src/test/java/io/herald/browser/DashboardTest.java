@@ -227,6 +227,12 @@ class DashboardTest {
     return id;
   }
 
+  /** From now on the page notes the path of every call it makes in {@code window.__fetched}. */
+  static void recordFetches(Chromium.Page page) {
+    page.eval("(() => { const real = window.fetch; window.__fetched = [];"
+        + " window.fetch = (url, options) => { window.__fetched.push(String(url)); return real(url, options); }; return true; })()");
+  }
+
   @Test
   void cancelExportAndRetryAllMatchingAfterADryRun() throws Exception {
     HOOK.behave(r -> Answer.json(400, "{\"message\":\"bad payload\"}"));
@@ -270,15 +276,27 @@ class DashboardTest {
       assertEquals("dead", status(b));
       page.screenshot(SHOTS.resolve("dashboard-retry-all.png"));
 
-      // confirmed once the provider is fixed: both go out, and the rows follow
+      // confirmed once the provider is fixed: both go out, and the list is listed again (one call, not one per row)
       HOOK.behave(r -> Answer.status(200));
+      recordFetches(page);
       page.click("#bulk-confirm");
       page.waitFor("!document.getElementById('bulk').open", "the dialog to close", 15);
       for (String id : List.of(a, b)) {
-        page.waitFor(q("tr[data-delivery-id=\"" + id + "\"] .status-sent"), "re-queued delivery " + id + " to turn sent", 30);
-        assertEquals("sent", status(id));
+        page.waitFor("!" + q("tr[data-delivery-id=\"" + id + "\"]"), "re-queued delivery " + id + " to leave the dead list", 15);
+        TestGateway.eventually(() -> "sent".equals(status(id)), "re-queued delivery " + id + " to be sent", 30);
       }
       assertEquals("cancelled", status(c));
+      List<String> calls = ((JsonArray) page.eval("window.__fetched")).stream().map(String::valueOf).toList();
+      assertTrue(calls.stream().anyMatch(u -> u.startsWith("/v1/deliveries?status=dead")), "the list was listed again: " + calls);
+      for (String id : List.of(a, b)) {
+        String notification = gw.query("SELECT notification_id FROM deliveries WHERE id = '" + id + "'").iterator().next().getValue(0).toString();
+        assertTrue(calls.stream().noneMatch(u -> u.contains(notification)), "re-queued " + id + " was not fetched on its own: " + calls);
+      }
+      // the "all" list shows them sent
+      page.click("[data-status-filter=\"all\"]");
+      for (String id : List.of(a, b)) {
+        page.waitFor(q("tr[data-delivery-id=\"" + id + "\"] .status-sent"), "re-queued delivery " + id + " sent in the full list", 15);
+      }
       assertEquals(List.of(), page.problems());
     } finally {
       page.close();
@@ -493,6 +511,314 @@ class DashboardTest {
         page.waitFor("!document.getElementById('problem').hidden", "the connection problem", 20);
         assertTrue(page.text("#conn").startsWith("Offline"), page.text("#conn"));
         assertTrue(page.text("#nodes").contains("No node has written a heartbeat"), "the last good data stays on screen");
+        assertEquals(List.of(), page.problems());
+      } finally {
+        page.close();
+      }
+    }
+  }
+
+  // ---- the review of the dashboard: a hung gateway, the failed figures, views that follow the refresh,
+  // cancel on a watched delivery, a laptop screen ----
+
+  static JsonObject delivery(String id, String notificationId, String status, String channel, String recipient, int attempts,
+      String error, Instant updated) {
+    boolean failedOnce = error != null;
+    return new JsonObject().put("id", id).put("notificationId", notificationId).putNull("digestId").put("recipient", recipient)
+        .put("channel", channel).put("destination", channel.equals("sms") ? "+4930123456" : recipient + "@example.org")
+        .put("status", status).putNull("reason").put("priority", "normal").put("attempts", attempts).put("maxAttempts", 5)
+        .putNull("nextAttemptAt").put("lastError", error).put("lastErrorClass", failedOnce ? "permanent" : null)
+        .put("lastHttpStatus", failedOnce ? 400 : null).putNull("providerMessageId")
+        .put("createdAt", updated.minus(2, ChronoUnit.HOURS).toString()).put("updatedAt", updated.toString()).putNull("sentAt");
+  }
+
+  static JsonObject page(JsonObject... items) {
+    JsonArray list = new JsonArray();
+    for (JsonObject d : items) {
+      list.add(d);
+    }
+    return new JsonObject().put("items", list).putNull("next");
+  }
+
+  static JsonObject notification(String id, JsonObject... deliveries) {
+    JsonArray list = new JsonArray();
+    for (JsonObject d : deliveries) {
+      JsonArray log = new JsonArray();
+      Instant at = Instant.parse(d.getString("updatedAt"));
+      for (int i = d.getInteger("attempts"); i >= 1; i--) {
+        boolean last = i == d.getInteger("attempts");
+        log.add(0, new JsonObject().put("attempt", i).put("startedAt", at.minus(5L * (d.getInteger("attempts") - i), ChronoUnit.MINUTES).toString())
+            .put("durationMs", 180 + 37 * i).put("outcome", last && "dead".equals(d.getString("status")) ? "dead" : "failed")
+            .put("errorClass", "permanent").put("error", d.getString("lastError", "refused")).put("httpStatus", 400));
+      }
+      list.add(d.copy().put("attemptLog", log));
+    }
+    return new JsonObject().put("id", id).put("recipient", "u-1").put("title", "Parcel 7731 is out for delivery").put("level", "info")
+        .put("createdAt", Instant.now().minus(2, ChronoUnit.HOURS).toString()).put("channels", new JsonArray().add("sms"))
+        .put("deliveries", list);
+  }
+
+  /** "ok" when the element matching {@code selector} is on screen and a click at its middle reaches it; else what is in the way. */
+  static String reachable(Chromium.Page page, String selector) {
+    return (String) page.eval("(() => { const el = " + q(selector) + "; if (!el) return 'missing';"
+        + " el.scrollIntoView({block: 'nearest', inline: 'nearest'}); const r = el.getBoundingClientRect();"
+        + " const x = r.left + r.width / 2, y = r.top + r.height / 2;"
+        + " if (r.width === 0 || x < 0 || y < 0 || x > innerWidth || y > innerHeight) return 'off screen at ' + x + ',' + y;"
+        + " const hit = document.elementFromPoint(x, y);"
+        + " return hit === el || el.contains(hit) ? 'ok' : 'covered by ' + (hit ? hit.tagName + '#' + hit.id + '.' + hit.className : 'nothing'); })()");
+  }
+
+  /** A PNG of what the window shows (the panel and its shade are fixed to the window, so a full-page shot would misdraw them). */
+  static void windowShot(Chromium.Page page, Path file) throws java.io.IOException {
+    JsonObject shot = page.call("Page.captureScreenshot", new JsonObject().put("format", "png"));
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.write(file, java.util.Base64.getDecoder().decode(shot.getString("data")));
+  }
+
+  static void viewport(Chromium.Page page, int width, int height) {
+    page.call("Emulation.setDeviceMetricsOverride", new JsonObject().put("width", width).put("height", height)
+        .put("deviceScaleFactor", 1).put("mobile", false));
+    page.waitFor("window.innerWidth === " + width, "the window to be " + width + " px wide", 10);
+  }
+
+  @Test
+  void aGatewayThatStopsAnsweringTurnsTheTopBarStaleThenOffline() throws Exception {
+    Assumptions.assumeTrue(browser != null, Chromium.MISSING);
+    try (ScriptedGateway scripted = new ScriptedGateway()) {
+      scripted.answer("/v1/stats", extendedStats());
+      Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      try {
+        signIn(page, ScriptedGateway.KEY);
+        waitForText(page, "[data-tile=\"dead\"] .tile-value", "17", 15);
+        page.waitFor("document.getElementById('conn').dataset.state === 'ok'", "the top bar to say live", 15);
+        assertTrue(page.text("#conn").startsWith("Live · updated"), page.text("#conn"));
+
+        // the gateway accepts the connection and never answers (a stopped process, a stuck proxy)
+        scripted.hold("/v1/stats");
+        page.waitFor("document.getElementById('conn').dataset.state === 'stale'", "the top bar to say it is not updating", 30);
+        assertTrue(page.text("#conn").startsWith("Not updating since"), page.text("#conn"));
+        assertEquals(Boolean.FALSE, page.eval("document.getElementById('problem').hidden"), "a banner says so");
+        assertTrue(page.text("#problem").contains("Not updating"), page.text("#problem"));
+        assertEquals("17", page.text("[data-tile=\"dead\"] .tile-value"), "the last figures stay on screen");
+        page.screenshot(SHOTS.resolve("dashboard-stale.png"));
+
+        // the hung call is given up: offline, saying why
+        waitForText(page, "#problem", "did not answer within 10 s", 30);
+        assertTrue(page.text("#conn").startsWith("Offline · last update"), page.text("#conn"));
+
+        // and it answers again: live, no banner
+        scripted.release("/v1/stats");
+        page.waitFor("document.getElementById('conn').dataset.state === 'ok' && document.getElementById('problem').hidden",
+            "the top bar to be live again", 30);
+        assertTrue(page.text("#conn").startsWith("Live · updated"), page.text("#conn"));
+        assertEquals(List.of(), page.problems());
+      } finally {
+        page.close();
+      }
+    }
+  }
+
+  @Test
+  void theFailedTileCountsWhatTheChartsCount() throws Exception {
+    Assumptions.assumeTrue(browser != null, Chromium.MISSING);
+    // the last hour: three attempts, all of them made their delivery dead (none to be retried)
+    Instant first = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(59, ChronoUnit.MINUTES);
+    JsonArray series = new JsonArray();
+    for (int i = 0; i < 60; i++) {
+      series.add(new JsonObject().put("at", first.plus(i, ChronoUnit.MINUTES).toString()).put("ingested", i == 50 ? 3 : 0)
+          .put("sent", 0).put("failed", i == 50 ? 3 : 0));
+    }
+    JsonObject stats = extendedStats().put("series", series).put("windows", new JsonObject()
+        .put("lastHour", channel(3, 0, 0, 3).put("ingested", 3).put("channels", new JsonObject().put("sms", channel(3, 0, 0, 3)))
+            // a figure this page does not know (a later gateway's) is left alone
+            .put("deliveries", new JsonObject().put("failed", 0).put("dead", 1)))
+        .put("last24h", channel(40, 30, 6, 4).put("ingested", 38).put("channels", new JsonObject().put("sms", channel(40, 30, 6, 4)))));
+    try (ScriptedGateway scripted = new ScriptedGateway()) {
+      scripted.answer("/v1/stats", stats);
+      Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      try {
+        signIn(page, ScriptedGateway.KEY);
+        page.waitFor(q("#throughput path.line.s-failed"), "the throughput chart", 15);
+        assertEquals("Failed attempts · last hour", page.text("[data-tile=\"failed\"] .tile-label"));
+        assertEquals("3", page.text("[data-tile=\"failed\"] .tile-value"), "retrying and dead together, as the chart counts them");
+        assertEquals("3", page.text("#throughput-legend [data-series=\"failed\"] b"));
+        String sub = page.text("[data-tile=\"failed\"] .tile-sub");
+        assertTrue(sub.contains("retrying 0") && sub.contains("dead 3") && sub.contains("24 h: 10"), sub);
+        assertTrue(page.text("#failure-legend").contains("3 failed (retrying or dead) of 3 attempts · 100 %"), page.text("#failure-legend"));
+        assertEquals("0 %", page.text("[data-tile=\"success\"] .tile-value"));
+        page.screenshot(SHOTS.resolve("dashboard-failed-tile.png"));
+        assertEquals(List.of(), page.problems());
+      } finally {
+        page.close();
+      }
+    }
+  }
+
+  @Test
+  void theAlertsAndTheListOnScreenFollowTheRefreshWithoutStacking() throws Exception {
+    Assumptions.assumeTrue(browser != null, Chromium.MISSING);
+    Instant now = Instant.now();
+    JsonObject one = delivery("0190d000-0000-7000-8000-000000000001", "0190e000-0000-7000-8000-000000000001", "dead", "sms", "u-1", 5,
+        "invalid number", now.minusSeconds(600));
+    JsonObject two = delivery("0190d000-0000-7000-8000-000000000002", "0190e000-0000-7000-8000-000000000002", "dead", "sms", "u-2", 5,
+        "invalid number", now.minusSeconds(900));
+    JsonObject three = delivery("0190d000-0000-7000-8000-000000000003", "0190e000-0000-7000-8000-000000000003", "dead", "email", "u-3", 5,
+        "550 mailbox unavailable", now.minusSeconds(5));
+    JsonArray alerts = extendedStats().getJsonArray("alerts");
+    try (ScriptedGateway scripted = new ScriptedGateway()) {
+      scripted.answer("/v1/stats", extendedStats().put("alerts", new JsonArray()))
+          .answer("/v1/alerts", new JsonObject().put("items", new JsonArray()))
+          .answer("/v1/deliveries", page(one, two));
+      Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      try {
+        signIn(page, ScriptedGateway.KEY);
+        page.click("a[data-view=\"alerts\"]");
+        waitForText(page, "#alerts-list", "No active alerts", 15);
+
+        // two alerts open while the view is on screen: it shows them without being asked
+        scripted.answer("/v1/stats", extendedStats()).answer("/v1/alerts", new JsonObject().put("items", alerts));
+        page.waitFor(q("#alerts-list [data-alert-id=\"alert-1\"]") + " && " + q("#alerts-list [data-alert-id=\"alert-2\"]"),
+            "the alerts view to show the new alerts", 20);
+        assertEquals("2", page.text("#nav-alerts"));
+
+        // the dead list follows too; a row that did not change is the same element, and keeps the focus
+        page.eval("location.hash = '#/deliveries?status=dead'");
+        String rowOne = "tr[data-delivery-id=\"" + one.getString("id") + "\"]";
+        page.waitFor(q(rowOne) + " && " + q("tr[data-delivery-id=\"" + two.getString("id") + "\"]"), "the two dead rows", 15);
+        page.eval("(() => { const row = " + q(rowOne) + "; row.__kept = true; row.focus(); return true; })()");
+        scripted.answer("/v1/deliveries", page(three, one, two));
+        page.waitFor(q("tr[data-delivery-id=\"" + three.getString("id") + "\"]"), "the new dead row without a reload", 20);
+        assertEquals(Boolean.TRUE, page.eval(q(rowOne) + ".__kept === true"), "the unchanged row was not drawn again");
+        assertEquals(one.getString("id"), page.eval("document.activeElement.dataset.deliveryId"), "the focus stayed on it");
+        assertEquals(new JsonArray().add(three.getString("id")).add(one.getString("id")).add(two.getString("id")),
+            page.eval("[...document.querySelectorAll('#delivery-rows tr')].map(r => r.dataset.deliveryId)"));
+
+        // a list call that hangs is not joined by another on the next refreshes
+        page.eval("(() => { const real = window.fetch; const f = window.__flight = {list: 0, max: 0, calls: 0, stats: 0};"
+            + " window.fetch = (url, options) => { const u = String(url); const list = u.startsWith('/v1/deliveries?');"
+            + " if (list) { f.list++; f.calls++; f.max = Math.max(f.max, f.list); }"
+            + " const p = real(url, options); p.catch(() => {}).finally(() => { if (list) f.list--; else if (u.startsWith('/v1/stats')) f.stats++; });"
+            + " return p; }; return true; })()");
+        scripted.hold("/v1/deliveries");
+        // three answered refreshes: the second one's list call (which must not happen) was decided before the third started
+        page.waitFor("window.__flight.calls >= 1 && window.__flight.stats >= 3", "three refreshes with a list call hanging", 40);
+        assertEquals(1, ((Number) page.eval("window.__flight.max")).intValue(), "never two list calls at once");
+        scripted.release("/v1/deliveries");
+        assertEquals(List.of(), page.problems());
+      } finally {
+        page.close();
+      }
+    }
+  }
+
+  @Test
+  void aWatchedPendingDeliveryCanBeCancelledWhileItsRowIsRedrawn() throws Exception {
+    Assumptions.assumeTrue(browser != null, Chromium.MISSING);
+    String id = "0190d000-0000-7000-8000-00000000000a";
+    String nid = "0190e000-0000-7000-8000-00000000000a";
+    JsonObject dead = delivery(id, nid, "dead", "sms", "u-1", 5, "invalid number", Instant.now().minusSeconds(300));
+    try (ScriptedGateway scripted = new ScriptedGateway()) {
+      // retry makes it pending and it stays pending (a busy queue); every look at it finds it touched again
+      java.util.function.Supplier<JsonObject> pending = () -> dead.copy().put("status", "pending").put("lastError", (String) null)
+          .put("updatedAt", Instant.now().toString());
+      scripted.answer("/v1/stats", extendedStats())
+          .answer("/v1/deliveries", page(dead))
+          .answer("/v1/notifications/" + nid, notification(nid, dead))
+          .answer("/v1/deliveries/" + id + "/retry", () -> {
+            scripted.answer("/v1/deliveries", () -> page(pending.get())).answer("/v1/notifications/" + nid, () -> notification(nid, pending.get()));
+            return pending.get();
+          })
+          .answer("/v1/deliveries/" + id + "/cancel", () -> {
+            JsonObject cancelled = dead.copy().put("status", "cancelled").put("updatedAt", Instant.now().toString());
+            scripted.answer("/v1/deliveries", page(cancelled)).answer("/v1/notifications/" + nid, notification(nid, cancelled));
+            return cancelled;
+          });
+      Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      try {
+        signIn(page, ScriptedGateway.KEY);
+        page.eval("location.hash = '#/deliveries?status=all'");
+        String row = "tr[data-delivery-id=\"" + id + "\"]";
+        page.waitFor(q(row + " .status-dead"), "the dead row", 15);
+        page.click(row + " [data-action=\"details\"]");
+        page.waitFor(q("#detail-body [data-action=\"retry\"]"), "the detail panel", 15);
+
+        page.click(row + " [data-action=\"retry\"]");
+        page.waitFor(q(row + " .status-pending") + " && " + q(row + " [data-action=\"cancel\"]"), "the pending row with its cancel", 15);
+        page.click(row + " [data-action=\"cancel\"]");
+        assertEquals("Confirm cancel", page.text(row + " [data-action=\"cancel\"]"));
+        page.eval("(() => { " + q(row) + ".__armedCopy = true; return true; })()");
+
+        // the row is watched: two polls find it changed and draw it again, and it stays armed
+        int polled = scripted.requests("/v1/notifications/" + nid);
+        TestGateway.eventually(() -> scripted.requests("/v1/notifications/" + nid) >= polled + 2, "two more polls", 15);
+        page.waitFor("!" + q(row) + ".__armedCopy", "the row drawn again by the poll", 10);
+        assertEquals("Confirm cancel", page.text(row + " [data-action=\"cancel\"]"), "still armed after the redraws");
+        assertEquals("Confirm cancel", page.text("#detail-body [data-action=\"cancel\"]"), "the panel's button too");
+        assertEquals(0, scripted.requests("/v1/deliveries/" + id + "/cancel"), "nothing cancelled yet");
+
+        page.click(row + " [data-action=\"cancel\"]");
+        page.waitFor(q(row + " .status-cancelled"), "the cancelled row", 15);
+        assertEquals(1, scripted.requests("/v1/deliveries/" + id + "/cancel"));
+        assertEquals(List.of(), page.problems());
+      } finally {
+        page.close();
+      }
+    }
+  }
+
+  @Test
+  void onALaptopScreenTheDetailPanelNeverHidesTheButtonsItCannotReplace() throws Exception {
+    Assumptions.assumeTrue(browser != null, Chromium.MISSING);
+    Instant now = Instant.now();
+    JsonObject[] rows = new JsonObject[8];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = delivery("0190d000-0000-7000-8000-0000000001" + (10 + i), "0190e000-0000-7000-8000-0000000001" + (10 + i), "dead",
+          i % 2 == 0 ? "sms" : "email", "customer-" + (4410 + i), 5,
+          i % 2 == 0 ? "21211: The 'To' number +4930123456 is not a valid phone number." : "550 5.1.1 <customer@example.org>: Recipient "
+              + "address rejected: User unknown in virtual mailbox table", now.minusSeconds(90L * (i + 1)));
+    }
+    String first = rows[0].getString("id");
+    try (ScriptedGateway scripted = new ScriptedGateway()) {
+      scripted.answer("/v1/stats", extendedStats()).answer("/v1/deliveries", page(rows))
+          .answer("/v1/notifications/" + rows[0].getString("notificationId"), notification(rows[0].getString("notificationId"), rows[0]));
+      Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      try {
+        viewport(page, 1024, 768);
+        signIn(page, ScriptedGateway.KEY);
+        page.eval("location.hash = '#/deliveries?status=dead'");
+        String row = "tr[data-delivery-id=\"" + first + "\"]";
+        page.waitFor(q(row), "the dead rows", 15);
+        page.waitFor("document.documentElement.scrollWidth <= window.innerWidth && [...document.querySelectorAll('#view-deliveries "
+            + ".table-wrap')].every(w => w.scrollWidth <= w.clientWidth)", "the list to fit 1024 px without scrolling sideways", 10);
+        for (String button : List.of("#bulk-retry", "#export", row + " [data-action=\"retry\"]", row + " [data-action=\"cancel\"]")) {
+          assertEquals("ok", reachable(page, button), button);
+        }
+        page.screenshot(SHOTS.resolve("dashboard-deliveries-1024.png"));
+
+        // at 1024 px the panel lies over the list, with a shade: its own buttons act on the delivery, a click beside it closes it
+        page.click(row + " [data-action=\"details\"]");
+        page.waitFor(q("#detail-body [data-action=\"retry\"]"), "the detail panel", 15);
+        assertEquals("ok", reachable(page, "#detail-close"));
+        assertEquals("ok", reachable(page, "#detail-body [data-action=\"retry\"]"));
+        String beside = reachable(page, "[data-status-filter=\"all\"]");
+        assertTrue(beside.startsWith("covered by DIV#detail-scrim"), "beside the panel the list lies under the shade that closes it: " + beside);
+        windowShot(page, SHOTS.resolve("dashboard-detail-1024.png"));
+        page.click("#detail-scrim");
+        page.waitFor("document.getElementById('detail').hidden", "the panel to close", 10);
+        for (String button : List.of("#bulk-retry", "#export", row + " [data-action=\"retry\"]")) {
+          assertEquals("ok", reachable(page, button), button + " after closing the panel");
+        }
+
+        // on a wide screen it sits beside the list, and every button of the list stays usable while it is open
+        viewport(page, 1440, 900);
+        page.click(row + " [data-action=\"details\"]");
+        page.waitFor(q("#detail-body [data-action=\"retry\"]"), "the detail panel", 15);
+        assertEquals("none", page.eval("getComputedStyle(document.getElementById('detail-scrim')).display"), "no shade beside the list");
+        for (String button : List.of("#bulk-retry", "#export", "#reload", row + " [data-action=\"retry\"]",
+            row + " [data-action=\"cancel\"]", "#detail-close")) {
+          assertEquals("ok", reachable(page, button), button + " with the panel open");
+        }
+        page.screenshot(SHOTS.resolve("dashboard-detail-1440.png"));
         assertEquals(List.of(), page.problems());
       } finally {
         page.close();
