@@ -3,7 +3,10 @@
  * and no build step, served by the gateway at /herald.js (any origin may import it).
  *
  *   import { Herald } from 'https://herald.example.com/herald.js';
- *   const herald = new Herald({ token: () => fetch('/my/herald-token').then(r => r.text()) });
+ *   const herald = new Herald({ token: () => fetch('/my/herald-token').then(r => {
+ *     if (!r.ok) throw new Error(`token: HTTP ${r.status}`); // retried with backoff
+ *     return r.text();
+ *   }) });
  *   herald.on('notification', n => showInBell(n));
  *   herald.on('unread', count => setBadge(count));
  *   herald.connect();
@@ -12,19 +15,23 @@
  * - WebSocket to /v1/ws first; when a WebSocket cannot be opened at all (a proxy that breaks the
  *   upgrade, a browser that refuses it) the same protocol over SockJS at /v1/sockjs, with a small
  *   SockJS client built in (xhr-streaming, or xhr-polling where streaming never gets through).
+ *   Such a fallback is remembered for `fallbackFor` (5 minutes), then WebSocket is tried first again.
  * - Reconnects by itself with exponential backoff and full jitter (0.5 s doubling up to 30 s),
  *   at once when the server drains (close 1001), at once when the browser comes back online.
  * - On every reconnect it sends {"type":"resume","after": lastId}, so what arrived while the page
  *   was away is replayed, and it fires `notification` once per id however often the server sends
  *   it (push is at-least-once; the last ids seen are remembered).
  * - A refused token stops it (state 'unauthorized') instead of retrying forever; a token
- *   function is asked once more for a fresh token first.
+ *   function is asked once more, with {fresh: true}, first. A token function that throws or
+ *   rejects is a passing failure: retried with backoff.
+ * - A resume the server cannot serve costs the connection, so the next one resumes again; when the
+ *   server no longer knows the last id, a `gap` event says that what came meanwhile was not emitted.
  * - Pings when the connection has been quiet, so a dead connection is noticed and replaced.
  *
  * The wire protocol is in the gateway's README ("Push protocol"); this file is written to be read.
  */
 
-const EVENTS = new Set(['notification', 'unread', 'broadcast', 'state', 'error']);
+const EVENTS = new Set(['notification', 'unread', 'broadcast', 'state', 'error', 'gap']);
 /** Frames that change the inbox: kept across a lost connection, unlike pings, acks and lists. */
 const MARKS = new Set(['read', 'unread', 'read_all', 'delete']);
 const TRANSPORTS = ['websocket', 'sockjs'];
@@ -37,6 +44,7 @@ const DEFAULTS = {
   connectTimeout: 10_000, // from dialling to the server's welcome
   backoff: { initial: 500, max: 30_000 },
   stableAfter: 10_000, // a connection that stayed up this long resets the backoff
+  fallbackFor: 300_000, // how long a fallback (SockJS first, xhr-polling) is kept before WebSocket/streaming get another chance
   memory: 1000, // notification ids remembered for de-duplication
 };
 
@@ -47,8 +55,10 @@ const MAX_IDS = 500;
 /** Marks made while disconnected are kept (and sent on reconnect) up to this many frames. */
 const OUTBOX_MAX = 200;
 const LIST_TIMEOUT = 30_000;
+/** list() calls waiting for an answer at most; more are refused (an app calling it in a loop). */
+const LISTS_MAX = 100;
 
-/** A client of one user's notifications. Events: notification, unread, broadcast, state, error. */
+/** A client of one user's notifications. Events: notification, unread, broadcast, state, error, gap. */
 export class Herald {
   #opts;
   #base;
@@ -71,9 +81,14 @@ export class Herald {
   #beatTimer = null;
   #lastHeard = 0;
   #pingSentAt = 0;
-  #preferSockJs = false; // WebSocket failed where SockJS worked: start with SockJS
-  #sockJsPolling = false; // xhr-streaming never opened: poll instead
+  // until when SockJS goes first (a WebSocket failed where SockJS worked) and SockJS polls
+  // (xhr-streaming never opened): for a while only, since in a rolling deploy or on another network
+  // the failure may be long gone
+  #sockJsFirstUntil = 0;
+  #pollUntil = 0;
   #triedFreshToken = false;
+  #wantFresh = false; // the last token was refused: ask the token function for a fresh one
+  #resumedAfter = null; // the cursor of the resume sent on this connection
 
   #outbox = []; // marks waiting for a connection
   #urgent = []; // frames waiting for send budget
@@ -81,7 +96,7 @@ export class Herald {
   #windowStart = 0;
   #sentInWindow = 0;
   #pumpTimer = null;
-  #lists = []; // list requests in order; the first is in flight once sent
+  #lists = []; // list requests in order; the first is in flight once sent; `cursor`: our own lookup
 
   #onOnline = () => this.#online();
   #onOffline = () => this.#offline();
@@ -93,6 +108,7 @@ export class Herald {
    * @param {string | (() => string | Promise<string>)} options.token the user's JWT, or a function asked before every connection
    * @param {string[]} [options.transports] 'websocket' and/or 'sockjs', tried in this order (default both)
    * @param {boolean} [options.ack] acknowledge each notification (default true)
+   * @param {number} [options.fallbackFor] ms a fallback to SockJS (or to xhr-polling) is kept (default 5 minutes)
    */
   constructor(options = {}) {
     if (typeof options.token !== 'string' && typeof options.token !== 'function') {
@@ -144,6 +160,8 @@ export class Herald {
    * - 'broadcast' ({message, level, at}): a live announcement
    * - 'state' (state, {transport, retryIn, attempt, code, reason}): on every change of state or of its details
    * - 'error' ({code, message}): something the server refused or the client could not do; the client carries on
+   * - 'gap' ({after, reason}): the server could not resume after `after` (no longer in the inbox):
+   *   notifications that arrived meanwhile were not emitted; reload what you show with list()
    */
   on(type, fn) {
     if (!EVENTS.has(type)) {
@@ -170,6 +188,7 @@ export class Herald {
     }
     this.#attempt = 0;
     this.#triedFreshToken = false;
+    this.#wantFresh = false;
     globalThis.addEventListener?.('online', this.#onOnline);
     globalThis.addEventListener?.('offline', this.#onOffline);
     globalThis.document?.addEventListener('visibilitychange', this.#onVisible);
@@ -242,6 +261,9 @@ export class Herald {
     if (this.#state === 'closed' || this.#state === 'unauthorized') {
       return Promise.reject(new Error(`Herald: cannot list while ${this.#state}`));
     }
+    if (this.#lists.filter(request => !request.cursor).length >= LISTS_MAX) {
+      return Promise.reject(new Error(`Herald: ${LISTS_MAX} list() calls are already waiting`));
+    }
     return new Promise((resolve, reject) => {
       this.#lists.push({ frame, resolve, reject, sent: false, timer: null });
       this.#nextList();
@@ -251,35 +273,42 @@ export class Herald {
   // ---- connecting ----
 
   /** One connection attempt: a token, then each transport in turn until one is welcomed. */
-  #dial(freshToken = false) {
+  #dial() {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
     const epoch = ++this.#epoch;
     const token = this.#opts.token;
     Promise.resolve()
-      .then(() => (typeof token === 'function' ? token({ fresh: freshToken }) : token))
+      .then(() => (typeof token === 'function' ? token({ fresh: this.#wantFresh }) : token))
       .then(
         value => {
           if (epoch !== this.#epoch) {
             return;
           }
-          if (typeof value !== 'string' || value === '') {
+          // a token read from a response body often ends in a newline, which the gateway refuses
+          const jwt = typeof value === 'string' ? value.trim() : '';
+          if (jwt === '') {
             this.#unauthorized('the token function gave no token');
             return;
           }
-          this.#tryTransport(this.#order(), 0, value, epoch);
+          this.#tryTransport(this.#order(), 0, jwt, epoch);
         },
         err => {
+          // the app's token endpoint failing (a 5xx, no network) says nothing about the user: try again later
           if (epoch === this.#epoch) {
-            this.#emit('error', { code: 'token', message: `the token function failed: ${err?.message ?? err}` });
-            this.#retry({});
+            const message = `the token function failed: ${err?.message ?? err}`;
+            this.#emit('error', { code: 'token', message });
+            if (epoch === this.#epoch) {
+              this.#retry({ reason: message });
+            }
           }
         });
   }
 
+  /** The transports in the order to try them: WebSocket always among them, SockJS first for a while after a fallback. */
   #order() {
     const list = this.#opts.transports;
-    return this.#preferSockJs && list.includes('sockjs') ? ['sockjs', ...list.filter(t => t !== 'sockjs')] : list;
+    return Date.now() < this.#sockJsFirstUntil && list.includes('sockjs') ? ['sockjs', ...list.filter(t => t !== 'sockjs')] : list;
   }
 
   #tryTransport(order, index, token, epoch) {
@@ -331,7 +360,7 @@ export class Herald {
     };
     transport = kind === 'websocket'
       ? new WebSocketTransport(this.#base, token, handlers)
-      : new SockJsTransport(this.#base, token, handlers, this.#sockJsPolling);
+      : new SockJsTransport(this.#base, token, handlers, Date.now() < this.#pollUntil);
   }
 
   #dialFailed(order, index, token, epoch, info) {
@@ -341,17 +370,22 @@ export class Herald {
       return;
     }
     if (kind === 'sockjs' && info.timedOut && !info.opened) {
-      this.#sockJsPolling = true; // something between us and the server holds streamed responses back
+      // something between us and the server holds streamed responses back
+      this.#pollUntil = Date.now() + this.#opts.fallbackFor;
     }
     if (refusal) {
       this.#emit('error', { code: refusal.code, message: refusal.message });
+      if (epoch !== this.#epoch) {
+        return; // a listener closed the client
+      }
+    }
+    if (!info.opened && index + 1 < order.length) {
+      // this transport could not even open (a proxy in the way, or SockJS down while WebSockets
+      // work again): try the next one now
+      this.#tryTransport(order, index + 1, token, epoch);
+      return;
     }
     if (!info.opened && kind === 'websocket') {
-      if (index + 1 < order.length) {
-        // the WebSocket could not even open: a proxy may be in the way, try the next transport now
-        this.#tryTransport(order, index + 1, token, epoch);
-        return;
-      }
       // a refused handshake looks like any other failure to a page (no status): ask over HTTP why
       this.#probe(token).then(status => {
         if (epoch !== this.#epoch) {
@@ -378,7 +412,8 @@ export class Herald {
   #refused(message) {
     if (typeof this.#opts.token === 'function' && !this.#triedFreshToken) {
       this.#triedFreshToken = true; // maybe it just expired: one fresh token, then we stop
-      this.#dial(true);
+      this.#wantFresh = true;
+      this.#dial();
       return;
     }
     this.#unauthorized(message);
@@ -395,14 +430,18 @@ export class Herald {
     this.#conn = { transport, kind, since: Date.now() };
     this.#everOpened = true;
     if (webSocketFailed && kind === 'sockjs') {
-      this.#preferSockJs = true;
+      this.#sockJsFirstUntil = Date.now() + this.#opts.fallbackFor;
+    } else if (kind === 'websocket') {
+      this.#sockJsFirstUntil = 0;
     }
     this.#triedFreshToken = false;
+    this.#wantFresh = false;
     this.#userId = welcome.userId ?? null;
     this.#windowStart = 0;
     this.#setState('open', { transport: kind });
     this.#setUnread(welcome.unread);
     this.#nextList(); // an unanswered list from before goes first: it is older than what follows
+    this.#resumedAfter = this.#lastId;
     if (this.#lastId) {
       // everything after the last notification we saw, oldest first, then the unread count
       this.#send({ type: 'resume', after: this.#lastId });
@@ -426,6 +465,9 @@ export class Herald {
    * drop after the answer and before that frame, the frame is not replayed (it is in the inbox).
    */
   #findCursor(emitMissed) {
+    if (this.#lists.some(request => request.cursor)) {
+      return; // one lookup is waiting already (welcomes came and went before its answer): its answer will do
+    }
     const apply = page => {
       if (emitMissed) {
         for (const n of [...page.items].reverse()) {
@@ -437,7 +479,9 @@ export class Herald {
       }
       this.#cursorKnown = true;
     };
-    this.#lists.push({ frame: { type: 'list', limit: emitMissed ? 100 : 1 }, resolve: apply, reject: () => {}, sent: false, timer: null });
+    this.#lists.push({
+      frame: { type: 'list', limit: emitMissed ? 100 : 1 }, resolve: apply, reject: () => {}, sent: false, timer: null, cursor: true,
+    });
   }
 
   /** The live connection went away. */
@@ -503,8 +547,8 @@ export class Herald {
     if (this.#state === 'offline') {
       this.#attempt = 0;
       // perhaps another network: give the WebSocket and streaming another chance
-      this.#preferSockJs = false;
-      this.#sockJsPolling = false;
+      this.#sockJsFirstUntil = 0;
+      this.#pollUntil = 0;
       this.#retry({}, Math.random() * 1000);
     }
   }
@@ -604,12 +648,30 @@ export class Herald {
     const message = String(frame.message ?? '');
     const request = this.#lists[0];
     if (frame.code === 'unknown_cursor') {
-      // our last id is gone from the inbox (cleaned up): start again from the newest
-      this.#lastId = null;
-      this.#cursorKnown = false;
-      this.#findCursor(false);
-      this.#nextList();
-    } else if (request?.sent && (frame.code === 'invalid_cursor' || message.includes("'list'")
+      // our last id is gone from the inbox (cleaned up): what came after it cannot be replayed
+      const after = this.#resumedAfter;
+      if (this.#lastId === after) {
+        // nothing live since: start again from the newest (a live one since is a good cursor already)
+        this.#lastId = null;
+        this.#cursorKnown = false;
+        this.#findCursor(false);
+        this.#nextList();
+      }
+      this.#emit('gap', { after, reason: 'unknown_cursor' });
+      return;
+    }
+    if (frame.code === 'unavailable' && message.includes("'resume'")) {
+      // the server could not replay what we missed (a database blip) and kept the socket open (a
+      // gateway before 1011 for this): a new connection resumes again, after a backoff
+      this.#emit('error', { code: frame.code, message });
+      if (this.#conn) {
+        const kind = this.#conn.kind;
+        this.#conn.transport.close();
+        this.#dropped({ code: 4002, reason: 'resume failed', kind });
+      }
+      return;
+    }
+    if (request?.sent && (frame.code === 'invalid_cursor' || message.includes("'list'")
         || /^(limit|before|unread|category|level):/.test(message))) {
       this.#lists.shift();
       clearTimeout(request.timer);

@@ -15,6 +15,7 @@ const panel = $('panel');
 const list = $('list');
 const more = $('more');
 const empty = $('empty');
+const listError = $('list-error');
 const stateEl = $('state');
 const stateText = $('state-text');
 const itemTemplate = $('item-template');
@@ -25,7 +26,7 @@ const items = new Map();
 let herald = null;
 let next = null; // cursor of the next page, null when everything is loaded
 let loaded = false; // the first page has arrived
-let everOpen = false;
+let loading = false; // a page is on its way
 let refreshTimer = null;
 let countdown = null;
 
@@ -79,6 +80,8 @@ function start(jwt) {
     renderEmpty();
   });
   herald.on('broadcast', b => toast(b.message, b.level, 'broadcast'));
+  // the server could not replay what came while we were away: what the list shows may be stale
+  herald.on('gap', () => (loaded ? refresh() : loadPage()));
   herald.on('error', e => console.warn('herald:', e.code, e.message));
   herald.connect();
 }
@@ -90,7 +93,8 @@ function stop() {
   list.replaceChildren();
   next = null;
   loaded = false;
-  everOpen = false;
+  loading = false;
+  listError.hidden = true;
   renderBadge(0);
   renderMore();
   renderEmpty();
@@ -118,11 +122,10 @@ function renderState(state, details) {
       $('who').textContent = herald.userId;
       $('who').hidden = false;
       showTryIt(herald.userId);
-      if (everOpen) {
+      if (loaded) {
         refresh(); // read states may have changed while we were away
       } else {
-        everOpen = true;
-        loadPage();
+        loadPage(); // the first time, or again when the first page failed
       }
       break;
     case 'reconnecting':
@@ -196,13 +199,31 @@ function ring() {
 // ---- the list ----
 
 function loadPage() {
-  herald.list({ limit: PAGE_SIZE, ...(next ? { before: next } : {}) }).then(page => {
+  if (!herald || loading) {
+    return;
+  }
+  loading = true;
+  const client = herald;
+  client.list({ limit: PAGE_SIZE, ...(next ? { before: next } : {}) }).then(page => {
+    if (client !== herald) {
+      return; // signed out meanwhile
+    }
+    loading = false;
+    listError.hidden = true;
     page.items.forEach(upsert);
     next = page.next;
     loaded = true;
     renderMore();
     renderEmpty();
-  }, err => console.warn('herald: list failed', err.message));
+  }, err => {
+    if (client !== herald) {
+      return;
+    }
+    loading = false;
+    console.warn('herald: list failed', err.message);
+    $('list-error-text').textContent = loaded ? 'Could not load more notifications.' : 'Could not load your notifications.';
+    listError.hidden = false;
+  });
 }
 
 /** Reloads what is shown: read states, and notifications deleted elsewhere disappear. */
@@ -351,6 +372,7 @@ $('mark-all').addEventListener('click', () => {
 });
 
 more.addEventListener('click', () => loadPage());
+$('list-retry').addEventListener('click', () => loadPage());
 
 // ---- the dropdown ----
 

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers client frames ({@code ping, ack, read, unread, read_all, delete, list, resume}) for
  * one push verticle instance. A frame that is not a JSON object with a {@code type} closes the
- * socket with a reason; a well-formed frame with bad contents gets an {@code error} frame.
+ * socket with a reason; a well-formed frame with bad contents gets an {@code error} frame. A
+ * {@code resume} the database cannot serve closes the socket with 1011, so the client resumes again.
  */
 final class PushProtocol {
   private static final Logger log = LoggerFactory.getLogger(PushProtocol.class);
@@ -145,6 +146,12 @@ final class PushProtocol {
   private static void fail(Session s, String type, Throwable err) {
     if (err instanceof HeraldException h) {
       s.send(Frames.error(h.code(), h.getMessage()));
+    } else if ("resume".equals(type)) {
+      // what the client missed cannot be replayed now (the database failed): an error frame would
+      // leave it without those notifications until some later reconnect, so it reconnects (with its
+      // backoff) and resumes again, as when the feed cannot catch a socket up
+      log.warn("a resume failed; closing the socket so the client resumes again: {}", err.toString());
+      s.close((short) 1011, "internal error; reconnect and resume");
     } else {
       log.warn("push frame {} failed for a session: {}", abbreviate(type), err.toString());
       s.send(Frames.error("unavailable", "could not complete '" + abbreviate(type) + "'; try again"));

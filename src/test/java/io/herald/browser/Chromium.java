@@ -85,6 +85,7 @@ public final class Chromium implements AutoCloseable {
     pages.put(session, page);
     page.call("Runtime.enable", new JsonObject());
     page.call("Page.enable", new JsonObject());
+    page.call("Log.enable", new JsonObject()); // CSP violations, failed loads and sockets show only here
     page.call("Emulation.setDeviceMetricsOverride", new JsonObject().put("width", 1280).put("height", 900)
         .put("deviceScaleFactor", 1).put("mobile", false));
     page.navigate(url);
@@ -163,6 +164,7 @@ public final class Chromium implements AutoCloseable {
     private final String target;
     private final String session;
     private final List<String> problems = new ArrayList<>();
+    private final List<java.util.regex.Pattern> expected = new ArrayList<>();
 
     private Page(String target, String session) {
       this.target = target;
@@ -180,6 +182,12 @@ public final class Chromium implements AutoCloseable {
         record("uncaught: " + (exception != null ? exception.getString("description") : details.getString("text")));
       } else if ("Runtime.consoleAPICalled".equals(method) && "error".equals(params.getString("type"))) {
         record("console.error: " + params.getJsonArray("args").encode());
+      } else if ("Log.entryAdded".equals(method)) {
+        JsonObject entry = params.getJsonObject("entry", new JsonObject());
+        if ("error".equals(entry.getString("level"))) {
+          String url = entry.getString("url");
+          record("log (" + entry.getString("source") + "): " + entry.getString("text") + (url == null ? "" : " [" + url + "]"));
+        }
       }
     }
 
@@ -189,10 +197,20 @@ public final class Chromium implements AutoCloseable {
       }
     }
 
-    /** Uncaught exceptions and console errors the page has had so far. */
+    /**
+     * Uncaught exceptions, console errors and the browser's own error log entries (CSP violations,
+     * failed loads and sockets) the page has had so far, but for those a test said to expect.
+     */
     public List<String> problems() {
       synchronized (problems) {
-        return new ArrayList<>(problems);
+        return problems.stream().filter(p -> expected.stream().noneMatch(e -> e.matcher(p).find())).toList();
+      }
+    }
+
+    /** From now on problems matching {@code regex} are expected (a test that breaks the network on purpose). */
+    public void expectProblems(String regex) {
+      synchronized (problems) {
+        expected.add(java.util.regex.Pattern.compile(regex));
       }
     }
 

@@ -148,6 +148,7 @@ class DashboardTest {
   @Test
   void aWrongKeyOrAKeyWithoutTheAdminScopeIsRefusedWithAMessage() {
     Chromium.Page page = open("http://127.0.0.1:" + gw.port + "/dashboard");
+    page.expectProblems("status of 40[13] .*/v1/stats"); // the refused keys' requests, as the browser logs them
     try {
       page.waitFor("!document.getElementById('signin').hidden", "the sign-in form", 10);
       page.type("#key", "not-a-key");
@@ -405,6 +406,7 @@ class DashboardTest {
     try (ScriptedGateway scripted = new ScriptedGateway()) {
       scripted.answer("/v1/stats", extendedStats()).answer("/v1/deliveries", new JsonObject().put("items", new JsonArray()).putNull("next"));
       Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      page.expectProblems("status of 404 .*/v1/alerts"); // the scripted gateway has no alerts endpoint
       try {
         signIn(page, ScriptedGateway.KEY);
         waitForText(page, "[data-tile=\"sent\"] .tile-value", "858", 15);
@@ -472,6 +474,7 @@ class DashboardTest {
 
         // a key revoked mid-session: back to the sign-in form, saying why, and the key is forgotten
         scripted.revoke();
+        page.expectProblems("status of 401 .*/v1/"); // the refused requests, as the browser logs them
         page.waitFor("!document.getElementById('signin').hidden", "the sign-in form after the key was refused", 20);
         assertTrue(page.text("#login-error").contains("refused (401") && page.text("#login-error").contains("signed out"),
             page.text("#login-error"));
@@ -489,6 +492,8 @@ class DashboardTest {
     try (ScriptedGateway scripted = new ScriptedGateway()) {
       scripted.answer("/v1/stats", extendedStats());
       Chromium.Page page = browser.open(scripted.url("/dashboard/"));
+      // the scripted gateway has no alerts endpoint, and goes away at the end
+      page.expectProblems("status of 404 .*/v1/alerts|net::ERR_CONNECTION_REFUSED");
       try {
         signIn(page, ScriptedGateway.KEY);
         waitForText(page, "[data-tile=\"dead\"] .tile-value", "17", 15);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.PerClassGateway;
 import io.herald.TestGateway;
+import io.herald.auth.Jwt;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -40,6 +41,37 @@ class DemoPageTest {
     page.waitFor("document.getElementById('state').dataset.state === 'open' && !document.getElementById('try').hidden",
         "the demo to connect", 20);
     return page;
+  }
+
+  /**
+   * The demo at {@code /demo/query}, with {@code script} run in each document before the page's own
+   * (to count and break what the page sends; see {@link HeraldClientTest#NETWORK}).
+   */
+  private Chromium.Page demoWith(String script, String query) {
+    Chromium.Page page = TABS.open(base() + "/demo/");
+    page.call("Page.addScriptToEvaluateOnNewDocument", new JsonObject().put("source", script));
+    page.navigate(base() + "/demo/" + query);
+    return page;
+  }
+
+  /** While {@code breakLists} is true the page's lists of 20 go out as {@code limit: 0}, which the server refuses. */
+  private static final String BREAK_LISTS = " window.breakLists = true;"
+      + " { const send = WebSocket.prototype.send; WebSocket.prototype.send = function (data) {"
+      + "   const frame = JSON.parse(data);"
+      + "   return send.call(this, breakLists && frame.type === 'list' && frame.limit === 20 ? JSON.stringify({ type: 'list', limit: 0 }) : data); }; }";
+
+  private static int dials(Chromium.Page page) {
+    return ((Number) page.eval("dials")).intValue();
+  }
+
+  /** Waits {@code ms} (to see that something does NOT happen). */
+  private static void quietFor(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   private static String base() {
@@ -198,6 +230,7 @@ class DemoPageTest {
   void reconnectsByItselfAndShowsWhatWasMissedOnce() throws Exception {
     String erin = user("erin");
     Chromium.Page page = demo(erin, "");
+    page.expectProblems("net::ERR_CONNECTION_REFUSED"); // dials while the gateway is down
     String seen = gw.notify(erin, "Seen before the restart");
     page.waitFor("document.querySelector('" + item(seen) + "')", "the first notification", 20);
     waitForBadge(page, "1");
@@ -241,6 +274,7 @@ class DemoPageTest {
   void fallsBackToSockJsWhenTheWebSocketCannotOpen() {
     String grace = user("grace");
     Chromium.Page page = TABS.open(base() + "/demo/");
+    page.expectProblems("blocked-by-proxy");
     // every WebSocket of the page goes to a path the gateway refuses: the handshake fails before opening
     page.call("Page.addScriptToEvaluateOnNewDocument", new JsonObject().put("source",
         "{ const Real = WebSocket; window.WebSocket = class extends Real {"
@@ -256,11 +290,62 @@ class DemoPageTest {
   // A refused token: the page says so and asks for another; it does not keep retrying.
   @Test
   void aRefusedTokenAsksForAnother() {
-    Chromium.Page page = TABS.open(base() + "/demo/?token=" + TestGateway.token("heidi").replaceAll(".$", "x"));
+    // signed with another secret (changing the last character may not change the signature: its low bits are padding)
+    String forged = Jwt.sign("HS256", "not-the-gateway-secret-0123456789", null, new JsonObject().put("sub", "heidi"));
+    Chromium.Page page = demoWith(HeraldClientTest.NETWORK, "?token=" + forged);
+    page.expectProblems(HeraldClientTest.NETWORK_FAILURES);
     page.waitFor("document.getElementById('state').dataset.state === 'unauthorized'", "the refusal", 20);
     assertEquals("Token refused", page.text("#state-text"));
     assertEquals(Boolean.FALSE, page.eval("document.getElementById('signin').hidden"));
     assertTrue(page.text("#signin-error").contains("refused"), page.text("#signin-error"));
+    assertEquals(2, dials(page), "a WebSocket, then a SockJS session that is told why");
+    quietFor(3000);
+    assertEquals(2, dials(page), "no dial after the refusal");
+  }
+
+  // "Use another token" while the page keeps failing to reconnect: its client stops dialling.
+  @Test
+  void signingOutStopsTheClient() {
+    String leo = user("leo");
+    Chromium.Page page = demoWith(HeraldClientTest.NETWORK, "");
+    page.expectProblems("blocked-by-proxy");
+    page.type("#token-input", TestGateway.token(leo));
+    page.click("#token-form button");
+    page.waitFor("document.getElementById('state').dataset.state === 'open'", "the page to connect", 20);
+    page.eval("blockWs = true, blockSockJs = true, window.before = dials, sockets.at(-1).close(), true");
+    page.waitFor("dials >= before + 3", "the page retrying", 30);
+    page.click("#sign-out");
+    int atSignOut = dials(page);
+    assertEquals("closed", page.eval("document.getElementById('state').dataset.state"));
+    quietFor(3000);
+    assertEquals(atSignOut, dials(page), "no dial after signing out");
+  }
+
+  // The first page of the list fails (the server refuses it): the dropdown says so, with a button that
+  // tries again; and a page that never loaded is asked for again when the connection comes back.
+  @Test
+  void aFailedFirstPageIsLoadedAgain() {
+    String kim = user("kim");
+    String id = gw.notify(kim, "Waiting in the inbox");
+    String shown = "document.querySelector('" + item(id) + "')";
+    String error = "!document.getElementById('list-error').hidden";
+
+    Chromium.Page page = demoWith(HeraldClientTest.NETWORK + BREAK_LISTS, "?token=" + TestGateway.token(kim));
+    page.click("#bell");
+    page.waitFor(error, "the error in the dropdown", 20);
+    assertEquals("Could not load your notifications.", page.text("#list-error-text"));
+    assertEquals(0L, count(page, "#list .item"));
+    page.eval("breakLists = false, true");
+    page.click("#list-retry");
+    page.waitFor(shown, "the list after trying again", 20);
+    assertEquals(Boolean.FALSE, page.eval(error), "the error is gone");
+
+    Chromium.Page other = demoWith(HeraldClientTest.NETWORK + BREAK_LISTS, "?token=" + TestGateway.token(kim));
+    other.waitFor(error, "the error", 20);
+    other.eval("breakLists = false, sockets.at(-1).close(), true"); // the connection drops and comes back
+    other.waitFor(shown, "the list after reconnecting", 20);
+    assertEquals(Boolean.FALSE, other.eval(error));
+    assertEquals("open", other.eval("document.getElementById('state').dataset.state"));
   }
 
   // Without a token the page explains how to get one; a token typed into the form connects.
@@ -291,6 +376,8 @@ class DemoPageTest {
     page.call("Network.emulateNetworkConditions", new JsonObject().put("offline", false).put("latency", 0)
         .put("downloadThroughput", -1).put("uploadThroughput", -1));
     page.waitFor("document.querySelector('" + item(missed) + "')", "the notification missed while offline", 30);
+    // replayed by the resume after the last id (not only found by the list the page reloads)
+    page.waitFor("herald.lastId === " + Chromium.quote(missed), "the resume cursor to move on", 20);
     waitForBadge(page, "2");
     assertEquals(1L, count(page, item(missed)));
   }

@@ -8,13 +8,15 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * A push endpoint under the test's control, for what the real gateway does not do on demand: send a
  * notification twice, answer a resume with ones the client has already seen, refuse every handshake.
  * Serves {@code /v1/ws} on a free port; records each connection and every frame the client sends.
- * Can also serve a page, for a client used from another origin than the gateway's.
+ * Serves a page at {@code /app.html} too, so a client can run on this origin (its HTTP probes then
+ * reach this server, and no page policy of the gateway's is in the way).
  */
 final class ScriptedPush implements AutoCloseable {
   /** One client connection and the frames it sent, in order. */
@@ -48,7 +50,8 @@ final class ScriptedPush implements AutoCloseable {
   private final HttpServer server;
   private volatile int refuseWith;
   private volatile Consumer<Connection> onOpen = c -> { };
-  private volatile String page;
+  private volatile BiConsumer<Connection, JsonObject> onFrame = (c, f) -> { };
+  private volatile String page = "<!doctype html><html><head><title>app</title><link rel=icon href=\"data:,\"></head><body></body></html>";
 
   ScriptedPush() {
     server = TestGateway.await(vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1"));
@@ -64,12 +67,17 @@ final class ScriptedPush implements AutoCloseable {
     this.onOpen = action;
   }
 
+  /** What to do with each frame a client sends (after it is recorded; on a Vert.x thread). */
+  void onFrame(BiConsumer<Connection, JsonObject> action) {
+    this.onFrame = action;
+  }
+
   /** Answers every handshake (and any other request) with this status from now on; 0 accepts again. */
   void refuseWith(int status) {
     this.refuseWith = status;
   }
 
-  /** Serves {@code html} at /app.html: a page of another origin than the gateway's. */
+  /** Serves {@code html} at /app.html instead of the blank page. */
   void page(String html) {
     this.page = html;
   }
@@ -79,7 +87,7 @@ final class ScriptedPush implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest req) {
-    if ("/app.html".equals(req.path()) && page != null) {
+    if ("/app.html".equals(req.path())) {
       req.response().putHeader("Content-Type", "text/html; charset=utf-8").end(page);
       return;
     }
@@ -90,7 +98,11 @@ final class ScriptedPush implements AutoCloseable {
     }
     req.toWebSocket().onSuccess(ws -> {
       Connection c = new Connection(ws);
-      ws.textMessageHandler(text -> c.received.add(new JsonObject(text)));
+      ws.textMessageHandler(text -> {
+        JsonObject frame = new JsonObject(text);
+        c.received.add(frame);
+        onFrame.accept(c, frame);
+      });
       connections.add(c);
       onOpen.accept(c);
     });
