@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * Reads the delivery queue's depth and oldest due delivery from the database every
  * {@code metrics.queueIntervalSeconds} for the {@link Meters.Queue} gauges, so a scrape never waits
  * on a query and a burst of scrapes costs the database nothing. Every node reads the same
- * cluster-wide figures (a query of a few index scans per interval).
+ * cluster-wide figures: the queue counted by channel and status, and each channel's oldest due
+ * delivery, an index lookup per channel however long the backlog.
  */
 public final class QueueGaugeVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(QueueGaugeVerticle.class);

@@ -17,9 +17,10 @@ public final class BenchSeed {
 
   /** Due a minute ago, priorities spread as a real backlog would be (mostly normal), one attempt behind them. */
   private static final String DELIVERIES = "INSERT INTO deliveries (id, notification_id, channel, destination, status, priority, "
-      + "attempts, max_attempts, next_attempt_at, last_error, last_error_class, created_at, updated_at) "
+      + "attempts, max_attempts, next_attempt_at, due_since, last_error, last_error_class, created_at, updated_at) "
       + "SELECT gen_random_uuid(), n.id, 'webhook', NULL, 'failed', CASE WHEN n.seq % 20 = 0 THEN 1 ELSE 2 END, 1, 10, "
-      + "now() - interval '1 minute' - (n.seq % 600) * interval '1 second', 'HTTP 503', 'temporary', "
+      + "now() - interval '1 minute' - (n.seq % 600) * interval '1 second', now() - interval '1 minute' - (n.seq % 600) * interval '1 second', "
+      + "'HTTP 503', 'temporary', "
       + "now() - interval '1 hour', now() - interval '30 minutes' FROM notifications n WHERE n.recipient LIKE $1 || '%'";
 
   private static final String COUNT = "SELECT count(*) FILTER (WHERE d.status = 'pending') AS pending, count(*) AS total "

@@ -172,9 +172,12 @@ public final class DeliveryAdminStore {
     return pool.preparedQuery(dryRun ? DRY_RUN : RETRY_MATCHING).execute(args).map(DeliveryAdminStore::readAll);
   }
 
-  /** The SET list that makes a row pending again, due after the delay in milliseconds given as parameter {@code $n}. */
+  /**
+   * The SET list that makes a row pending again, due after the delay in milliseconds given as
+   * parameter {@code $n}; it waits from now on ({@code due_since}), the operator having asked for it.
+   */
   private static String requeue(int n) {
-    return "status = 'pending', reason = NULL, lease_until = NULL, lease_owner = NULL, updated_at = now(), "
+    return "status = 'pending', reason = NULL, lease_until = NULL, lease_owner = NULL, updated_at = now(), due_since = now(), "
         + "next_attempt_at = now() + $" + n + "::bigint * interval '1 millisecond'";
   }
 

@@ -47,12 +47,14 @@ public final class DeliveryStore {
    * reporting and sending (a worker whose lease was taken over cannot overwrite the newer
    * attempt, nor an operator's retry); a late success still lands on a row taken back but not yet
    * claimed again, which saves a duplicate send. The attempt's own row always gets its outcome.
+   * A failed attempt's retry time is when the row is due again ({@code due_since}).
    */
   private static final String FINISH = "WITH f AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], "
       + "$5::text[], $6::text[], $7::int[], $8::text[], $9::int[]) "
       + "AS t(id, attempt, status, next_at, error, error_class, http_status, provider_id, duration_ms)), "
       + "d AS (UPDATE deliveries SET status = f.status, next_attempt_at = coalesce(f.next_at, deliveries.next_attempt_at), "
-      + "lease_until = NULL, lease_owner = NULL, last_error = coalesce(f.error, deliveries.last_error), "
+      + "due_since = coalesce(f.next_at, deliveries.due_since), lease_until = NULL, lease_owner = NULL, "
+      + "last_error = coalesce(f.error, deliveries.last_error), "
       + "last_error_class = coalesce(f.error_class, deliveries.last_error_class), "
       + "last_http_status = coalesce(f.http_status, deliveries.last_http_status), "
       + "provider_message_id = coalesce(f.provider_id, deliveries.provider_message_id), "
@@ -69,10 +71,11 @@ public final class DeliveryStore {
       + "AND status IN ('pending', 'failed') ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) "
       + "UPDATE deliveries d SET status = 'cancelled', reason = 'expired', updated_at = now() FROM gone WHERE d.id = gone.id";
 
+  /** An abandoned send has been due again since its lease ran out. */
   private static final String ABANDONED = "WITH stale AS (SELECT id FROM deliveries WHERE status = 'sending' AND lease_until <= now() "
       + "ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), "
       + "upd AS (UPDATE deliveries d SET status = CASE WHEN d.attempts >= d.max_attempts THEN 'dead' ELSE 'pending' END, "
-      + "next_attempt_at = now() + $2 * interval '1 second', lease_until = NULL, lease_owner = NULL, "
+      + "next_attempt_at = now() + $2 * interval '1 second', due_since = d.lease_until, lease_until = NULL, lease_owner = NULL, "
       + "last_error = 'attempt ' || d.attempts || ' abandoned: no outcome before its lease ran out (node stopped?)', "
       + "last_error_class = 'temporary', updated_at = now() FROM stale WHERE d.id = stale.id "
       + "RETURNING d.id, d.channel, d.attempts, d.status), "
@@ -80,11 +83,19 @@ public final class DeliveryStore {
       + "WHERE a.delivery_id = upd.id AND a.attempt = upd.attempts AND a.outcome = 'sending') "
       + "SELECT id, channel, attempts, status FROM upd";
 
-  /** Due rows of one priority, oldest due first, re-queued: pending again, re-dispatchable only after the grace. */
+  /**
+   * Due rows of one priority, oldest due first, re-queued: pending again, re-dispatchable only after
+   * the grace. due_since stays: the row has waited since it became due, however often it is
+   * re-dispatched. A row without one (written by a node of a version before V013 during a rolling
+   * update) gets it here as that version counted it: a never-tried row from its notification's
+   * send time (or creation), a tried one from its retry time.
+   */
   private static final String DUE = "WITH due AS (SELECT id FROM deliveries WHERE status IN ('pending', 'failed') AND priority = $1 "
       + "AND next_attempt_at <= now() AND (expires_at IS NULL OR expires_at > now()) "
       + "ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
-      + "UPDATE deliveries d SET status = 'pending', next_attempt_at = now() + $3 * interval '1 second', updated_at = now() "
+      + "UPDATE deliveries d SET status = 'pending', next_attempt_at = now() + $3 * interval '1 second', updated_at = now(), "
+      + "due_since = coalesce(d.due_since, CASE WHEN d.attempts > 0 THEN d.next_attempt_at "
+      + "ELSE greatest(d.created_at, (SELECT n.send_at FROM notifications n WHERE n.id = d.notification_id)) END) "
       + "FROM due WHERE d.id = due.id RETURNING d.id, d.channel, d.attempts, 'pending' AS status";
 
   private final Pool pool;

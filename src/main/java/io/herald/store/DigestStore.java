@@ -72,8 +72,8 @@ public final class DigestStore {
   private static final String INSERT_DIGESTS = "INSERT INTO digests (id, recipient, kind, items, parts, created_at) "
       + "SELECT id, r, k, i, p::jsonb, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[]) AS t(id, r, k, i, p)";
   private static final String INSERT_DELIVERIES = "INSERT INTO deliveries (id, digest_id, channel, destination, status, priority, "
-      + "max_attempts, next_attempt_at, created_at, updated_at) SELECT id, g, 'email', dest, 'pending', 2, $4, "
-      + "now() + $5 * interval '1 second', now(), now() FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, g, dest)";
+      + "max_attempts, next_attempt_at, due_since, created_at, updated_at) SELECT id, g, 'email', dest, 'pending', 2, $4, "
+      + "now() + $5 * interval '1 second', now(), now(), now() FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, g, dest)";
   private static final String MARK_DIGESTED = "UPDATE deliveries d SET status = 'digested', digest_id = t.g, updated_at = now() "
       + "FROM unnest($1::uuid[], $2::uuid[]) AS t(id, g) WHERE d.id = t.id";
   private static final String CANCEL = "UPDATE deliveries d SET status = 'cancelled', reason = t.why, updated_at = now() "

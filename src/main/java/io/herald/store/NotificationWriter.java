@@ -81,9 +81,12 @@ public final class NotificationWriter {
    * e-mail address, e-mail not opted out; webhooks and critical ones are never folded). The recipient's inbox row, locked earlier in the
    * transaction, keeps two transactions from counting past each other. $10..$12: the default
    * digest zone, hour and day.
+   *
+   * <p>A pending row is due since its notification's send time, or its creation when it has none
+   * ({@code due_since}); held and cancelled rows are not waiting to go out and have none.
    */
   private static final String DELIVERIES = "WITH x AS (SELECT t.*, n.recipient, n.category, n.priority, n.expires_at, "
-      + "n.created_at AS made, d.dest, d.opted, d.held, NOT d.opted AND d.dest IS NOT NULL AND d.held IS NULL AS sendable, "
+      + "n.created_at AS made, n.send_at, d.dest, d.opted, d.held, NOT d.opted AND d.dest IS NOT NULL AND d.held IS NULL AS sendable, "
       + "s.email IS NOT NULL AND NOT coalesce(s.preferences -> 'channels' -> 'email' = 'false'::jsonb, false) AS digestible, "
       + "coalesce(s.time_zone, $10) AS zone, "
       + "coalesce((s.preferences -> 'digest' ->> 'hour')::int, $11) AS hour, "
@@ -109,14 +112,15 @@ public final class NotificationWriter {
       + "WHEN z.over AND $9 AND z.channel <> 'webhook' AND z.priority <> 'critical' AND z.digestible "
       + "THEN 'throttled' END AS hold FROM z) "
       + "INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
-      + "priority, max_attempts, next_attempt_at, expires_at, created_at, updated_at) "
+      + "priority, max_attempts, next_attempt_at, due_since, expires_at, created_at, updated_at) "
       + "SELECT w.id, w.nid, w.channel, w.dest, "
       + "CASE WHEN w.hold IS NOT NULL THEN 'held' WHEN NOT w.sendable OR w.over THEN 'cancelled' ELSE 'pending' END, "
       + "CASE WHEN w.hold IS NOT NULL THEN w.hold WHEN w.opted THEN 'opted_out' WHEN w.dest IS NULL THEN 'no_destination' "
       + "WHEN w.over THEN 'throttled' END, "
       + "array_position(ARRAY['critical', 'high', 'normal', 'low'], w.priority) - 1, w.max_attempts, "
       + "CASE WHEN w.hold IS NULL THEN w.next_at ELSE digest_slot(CASE WHEN w.hold = 'weekly' THEN 'weekly' ELSE 'daily' END, "
-      + "w.zone, w.hour, w.day, greatest(w.next_at, now())) END, w.expires_at, w.made, w.made FROM w "
+      + "w.zone, w.hour, w.day, greatest(w.next_at, now())) END, "
+      + "CASE WHEN w.hold IS NULL AND w.sendable AND NOT w.over THEN greatest(w.made, w.send_at) END, w.expires_at, w.made, w.made FROM w "
       + "RETURNING id, notification_id, channel, status, reason";
 
   private final Pool pool;

@@ -20,9 +20,9 @@ import java.util.Set;
 
 /**
  * Operational figures over the whole cluster, read from the tables: delivery attempts and their
- * outcomes over the last hour and day (by when each attempt started), notifications created, the
- * queue by channel, status and priority, the delivery that has waited longest, the dead letter,
- * and a per-minute series for the last hour. Every query takes {@code now}, so a window is exactly
+ * outcomes, and the deliveries they ended, over the last hour and day (by when each attempt
+ * started), notifications created, the queue by channel, status and priority, the delivery that
+ * has waited longest, the dead letter, and a per-minute series for the last hour. Every query takes {@code now}, so a window is exactly
  * what it says whatever the clocks (tests seed rows at known ages).
  */
 public final class StatsStore {
@@ -31,10 +31,21 @@ public final class StatsStore {
   /** Priorities as stored (0 .. 3) by name. */
   public static final List<String> PRIORITIES = List.of("critical", "high", "normal", "low");
   static final String[] OUTCOMES = {"sent", "failed", "dead"};
+  /** An attempt {@code a} that ended its delivery {@code d}. */
+  private static final String ENDED = "a.attempt = d.attempts AND (d.status = 'sent' AND a.outcome = 'sent' "
+      + "OR d.status = 'dead' AND a.outcome IN ('dead', 'lease_expired'))";
 
-  /** Attempts started in the last 24 h (with those of the last hour apart) by channel and outcome. */
+  /**
+   * Attempts started in the last 24 h (with those of the last hour apart) by channel and outcome;
+   * and of them, those that ended their delivery ({@code ended_day}, {@code ended_hour}): the
+   * delivery is now sent or dead and this was its last attempt (sent; dead, or abandoned by a
+   * stopped node when no attempt was left). A delivery is counted once, by the state it ended in,
+   * in the window of the attempt that ended it.
+   */
   private static final String ATTEMPTS = "SELECT d.channel, a.outcome, count(*) AS day, "
-      + "count(*) FILTER (WHERE a.started_at > $1::timestamptz - interval '1 hour') AS hour "
+      + "count(*) FILTER (WHERE a.started_at > $1::timestamptz - interval '1 hour') AS hour, "
+      + "count(*) FILTER (WHERE " + ENDED + ") AS ended_day, "
+      + "count(*) FILTER (WHERE " + ENDED + " AND a.started_at > $1::timestamptz - interval '1 hour') AS ended_hour "
       + "FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
       + "WHERE a.started_at > $1::timestamptz - interval '24 hours' GROUP BY d.channel, a.outcome";
   private static final String INGESTED = "SELECT count(*) AS day, "
@@ -53,26 +64,39 @@ public final class StatsStore {
   private static final String QUEUE = "SELECT channel, status, priority, count(*) AS n FROM deliveries "
       + "WHERE status IN ('pending', 'sending', 'failed', 'held') GROUP BY channel, status, priority";
   private static final String DEAD = "SELECT channel, count(*) AS n FROM deliveries WHERE status = 'dead' GROUP BY channel";
+  private static final String NOT_EXPIRED = "(expires_at IS NULL OR expires_at > $1::timestamptz)";
+  /** Pending and failed rows, waiting since they became due. */
+  private static final String DUE = "SELECT id, channel, status, due_since AS since FROM deliveries "
+      + "WHERE status IN ('pending', 'failed') AND " + NOT_EXPIRED;
+  /** Sends whose lease ran out: a stopped node's, waiting since then until the scanner takes them back. */
+  private static final String ABANDONED = "SELECT id, channel, status, lease_until AS since FROM deliveries "
+      + "WHERE status = 'sending' AND lease_until <= $1::timestamptz AND " + NOT_EXPIRED;
   /**
-   * Every waiting delivery (pending or failed, not expired at $1) with {@code since}, when it became
-   * due. A delivery never tried has been due since it was written (or since its notification's
-   * sendAt); counting from there, not from next_attempt_at, keeps the age true while the retry
-   * scanner keeps re-dispatching a row no worker takes (each re-dispatch moves next_attempt_at on).
-   * A delivery tried before is due since the retry time its backoff set (which re-dispatches move
-   * too, so its age is a lower bound). One definition for {@code /v1/stats}, the queue gauges and
-   * the health monitor's backlog rule.
+   * Every delivery waiting to go out at $1 ({@code id, channel, status, since}), not expired: those
+   * pending or failed, {@code since} when they became due ({@code due_since}: written from the
+   * notification's send time or creation, a failed attempt's retry time, an operator's retry; the
+   * retry scanner's re-dispatches, which move next_attempt_at on, leave it), and those still
+   * {@code sending} whose lease ran out. Callers keep the rows with {@code since <= $1}: a row due
+   * later is not waiting yet. One definition for {@code /v1/stats}, the queue gauges and the health
+   * monitor's backlog rule; columns only, no join.
    */
-  static final String WAITING_SINCE = "SELECT d.id, d.channel, d.status, CASE WHEN d.attempts = 0 THEN greatest(d.created_at, n.send_at) "
-      + "ELSE d.next_attempt_at END AS since FROM deliveries d LEFT JOIN notifications n ON n.id = d.notification_id "
-      + "WHERE d.status IN ('pending', 'failed') AND (d.expires_at IS NULL OR d.expires_at > $1::timestamptz)";
+  static final String WAITING_SINCE = DUE + " UNION ALL " + ABANDONED;
+  /**
+   * Of each channel of $2, the delivery of {@link #WAITING_SINCE} due longest (none when nothing is
+   * due): the first entry of {@code deliveries_waiting} and of {@code deliveries_leases} for the
+   * channel, so a backlog of any size costs a few index lookups. (Written per branch: over the
+   * UNION ALL as a whole, the planner sorts every waiting row.)
+   */
+  private static final String FIRST_BY_CHANNEL = "SELECT w.* FROM unnest($2::text[]) AS c(channel) CROSS JOIN LATERAL "
+      + "((" + DUE + " AND channel = c.channel AND due_since <= $1::timestamptz ORDER BY due_since, id LIMIT 1) UNION ALL "
+      + "(" + ABANDONED + " AND channel = c.channel ORDER BY lease_until, id LIMIT 1) ORDER BY since, id LIMIT 1) w";
   /** The due delivery that has waited longest. */
-  private static final String OLDEST = "SELECT id, channel, status, since FROM (" + WAITING_SINCE + ") w WHERE since <= $1::timestamptz "
-      + "ORDER BY since, id LIMIT 1";
+  private static final String OLDEST = "SELECT id, channel, status, since FROM (" + FIRST_BY_CHANNEL + ") f ORDER BY since, id LIMIT 1";
   /** For the metrics gauges: deliveries by channel and status (waiting ones and the dead letter). */
   private static final String DEPTH = "SELECT channel, status, count(*) AS n FROM deliveries "
       + "WHERE status IN ('pending', 'sending', 'failed', 'held', 'dead') GROUP BY channel, status";
-  private static final String OLDEST_BY_CHANNEL = "SELECT channel, extract(epoch FROM $1::timestamptz - min(since))::float8 AS age "
-      + "FROM (" + WAITING_SINCE + ") w WHERE since <= $1::timestamptz GROUP BY channel";
+  private static final String OLDEST_BY_CHANNEL = "SELECT channel, extract(epoch FROM $1::timestamptz - since)::float8 AS age "
+      + "FROM (" + FIRST_BY_CHANNEL + ") f";
 
   private final Pool pool;
 
@@ -88,13 +112,14 @@ public final class StatsStore {
    */
   public Future<JsonObject> overview(OffsetDateTime now, Collection<String> channels) {
     Tuple at = Tuple.tuple().addValue(now);
+    Tuple atByChannel = Tuple.tuple().addValue(now).addValue(DeliveryView.CHANNELS.toArray(new String[0]));
     return pool.withConnection(conn -> {
       Future<RowSet<Row>> attempts = run(conn, ATTEMPTS, at);
       Future<RowSet<Row>> ingested = run(conn, INGESTED, at);
       Future<RowSet<Row>> series = run(conn, SERIES, at);
       Future<RowSet<Row>> queue = conn.query(QUEUE).execute();
       Future<RowSet<Row>> dead = conn.query(DEAD).execute();
-      Future<RowSet<Row>> oldest = run(conn, OLDEST, at);
+      Future<RowSet<Row>> oldest = run(conn, OLDEST, atByChannel);
       return Future.all(List.of(attempts, ingested, series, queue, dead, oldest)).map(all -> {
         Set<String> names = new LinkedHashSet<>(channels);
         attempts.result().forEach(r -> names.add(r.getString("channel")));
@@ -128,25 +153,31 @@ public final class StatsStore {
   }
 
   /**
-   * One window: attempts started in it (still sending and abandoned ones too), those that ended
-   * sent, failed (to be retried) or dead, and the success rate sent / (sent + failed + dead), null
-   * when none ended; in all and per channel.
+   * One window, in all and per channel: attempts started in it (still sending and abandoned ones
+   * too), those that ended sent, failed (to be retried) or dead, and their rate sent / (sent +
+   * failed + dead) as {@code attemptSuccessRate}; the deliveries that ended in it, delivered or
+   * dead, and their rate delivered / (delivered + dead), which is {@code successRate} (a delivery
+   * sent on its second attempt is one success, not one in two). Rates are null when nothing ended.
    */
   private static JsonObject window(RowSet<Row> rows, String column, Set<String> names) {
-    Map<String, long[]> byChannel = new HashMap<>(); // channel → {attempts, sent, failed, dead}
-    long[] total = new long[4];
+    // channel → {attempts, sent, failed, dead (attempts), delivered, dead (deliveries)}
+    Map<String, long[]> byChannel = new HashMap<>();
+    long[] total = new long[6];
     for (String name : names) {
-      byChannel.put(name, new long[4]);
+      byChannel.put(name, new long[6]);
     }
     for (Row r : rows) {
       long n = r.getLong(column);
-      long[] c = byChannel.computeIfAbsent(r.getString("channel"), k -> new long[4]);
+      long ended = r.getLong("ended_" + column);
+      long[] c = byChannel.computeIfAbsent(r.getString("channel"), k -> new long[6]);
       int outcome = List.of(OUTCOMES).indexOf(r.getString("outcome")) + 1; // 0: neither (sending, lease_expired)
-      c[0] += n;
-      total[0] += n;
-      if (outcome > 0) {
-        c[outcome] += n;
-        total[outcome] += n;
+      int end = outcome == 1 ? 4 : 5; // what ended the delivery: sent, or dead / lease_expired
+      for (long[] f : List.of(c, total)) {
+        f[0] += n;
+        if (outcome > 0) {
+          f[outcome] += n;
+        }
+        f[end] += ended;
       }
     }
     JsonObject channels = new JsonObject();
@@ -157,9 +188,16 @@ public final class StatsStore {
   }
 
   private static JsonObject figures(long[] f) {
-    long ended = f[1] + f[2] + f[3];
-    Double rate = ended == 0 ? null : Math.round(f[1] * 10_000.0 / ended) / 10_000.0;
-    return new JsonObject().put("attempts", f[0]).put("sent", f[1]).put("failed", f[2]).put("dead", f[3]).put("successRate", rate);
+    Double perDelivery = rate(f[4], f[4] + f[5]);
+    return new JsonObject().put("attempts", f[0]).put("sent", f[1]).put("failed", f[2]).put("dead", f[3])
+        .put("attemptSuccessRate", rate(f[1], f[1] + f[2] + f[3]))
+        .put("deliveries", new JsonObject().put("delivered", f[4]).put("dead", f[5]).put("successRate", perDelivery))
+        .put("successRate", perDelivery);
+  }
+
+  /** {@code part / whole} to four decimals, null when {@code whole} is 0. */
+  private static Double rate(long part, long whole) {
+    return whole == 0 ? null : Math.round(part * 10_000.0 / whole) / 10_000.0;
   }
 
   /** Waiting deliveries per channel by status and by priority, and their total. */
@@ -214,7 +252,8 @@ public final class StatsStore {
   public Future<Depth> depth(OffsetDateTime now) {
     return pool.withConnection(conn -> {
       Future<RowSet<Row>> counts = conn.query(DEPTH).execute();
-      Future<RowSet<Row>> oldest = run(conn, OLDEST_BY_CHANNEL, Tuple.tuple().addValue(now));
+      Future<RowSet<Row>> oldest = run(conn, OLDEST_BY_CHANNEL,
+          Tuple.tuple().addValue(now).addValue(DeliveryView.CHANNELS.toArray(new String[0])));
       return Future.all(counts, oldest).map(all -> {
         Map<String, Map<String, Long>> byChannel = new HashMap<>();
         counts.result().forEach(r -> byChannel.computeIfAbsent(r.getString("channel"), k -> new HashMap<>())

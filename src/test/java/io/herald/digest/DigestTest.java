@@ -136,6 +136,8 @@ class DigestTest {
     assertNotNull(digestId);
     TestGateway.eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE digest_id = '" + digestId
         + "' AND notification_id IS NULL AND status = 'sent'") == 1, "the digest's own delivery sent");
+    assertEquals(1, gw.count("SELECT count(*) FROM deliveries WHERE digest_id = '" + digestId + "' AND notification_id IS NULL "
+        + "AND due_since = created_at"), "it was due from when the digest was put together");
     var listed = gw.get("/v1/deliveries?status=sent&channel=email&limit=50", TestGateway.ADMIN_KEY).bodyAsJsonObject();
     assertTrue(listed.getJsonArray("items").stream().map(JsonObject.class::cast)
         .anyMatch(d -> digestId.equals(d.getString("digestId")) && "dana".equals(d.getString("recipient"))

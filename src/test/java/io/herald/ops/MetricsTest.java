@@ -115,7 +115,11 @@ class MetricsTest {
     String id = ingest("noah", "hook-500 overdue", "info", "billing", true).getJsonArray("deliveries").getJsonObject(0).getString("id");
     TestGateway.eventually(() -> gw.count("SELECT count(*) FROM deliveries WHERE id = '" + id + "' AND status = 'failed'") == 1,
         "the attempt to fail");
-    gw.query("UPDATE deliveries SET next_attempt_at = now() - interval '10 minutes' WHERE id = '" + id + "'");
+    assertEquals(1, gw.count("SELECT count(*) FROM deliveries WHERE id = '" + id + "' AND due_since = next_attempt_at"),
+        "due again at its retry time");
+    // its retry time passed ten minutes ago and no worker took it since
+    gw.query("UPDATE deliveries SET next_attempt_at = now() - interval '10 minutes', due_since = now() - interval '10 minutes' "
+        + "WHERE id = '" + id + "'");
     TestGateway.eventually(() -> Scrape.of(gw).value("herald_oldest_due_delivery_age_seconds", "channel", "webhook") >= 600,
         "the gauge to show a wait of ten minutes or more");
     gw.query("UPDATE deliveries SET status = 'cancelled' WHERE id = '" + id + "'");

@@ -252,6 +252,7 @@ class DeliveriesApiTest {
       d.leaseUntil = DeliverySeed.now().minusMinutes(5);
       d.updatedAt = DeliverySeed.now().minusDays(1);
     });
+    OffsetDateTime asked = TestGateway.await(gw.sql().query("SELECT now() AS t").execute()).iterator().next().getOffsetDateTime("t");
     JsonObject answer = ok(gw.post("/v1/deliveries/" + dead.id + "/retry", ADMIN_KEY, null));
     assertEquals(dead.id.toString(), answer.getString("id"));
     assertEquals("pending", answer.getString("status"));
@@ -268,6 +269,7 @@ class DeliveriesApiTest {
     // the scanner waits the pending grace (10 s by default) before it would send it again
     assertTrue(row.getDouble("wait_seconds") > 5 && row.getDouble("wait_seconds") <= 10, "waits " + row.getDouble("wait_seconds"));
     assertTrue(row.getOffsetDateTime("updated_at").isAfter(DeliverySeed.now().minusMinutes(1)));
+    assertFalse(row.getOffsetDateTime("due_since").isBefore(asked), "it waits from the operator's retry on");
 
     List<Dispatch> sent = awaitDispatched(ids(dead));
     assertEquals(List.of(new Dispatch(dead.id, "email", 3)), sent, "one dispatch with the attempts count the worker claims on");

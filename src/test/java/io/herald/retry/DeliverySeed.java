@@ -40,6 +40,8 @@ public final class DeliverySeed {
     public int attempts = 1;
     public int maxAttempts = 10;
     public OffsetDateTime nextAttemptAt = now().plusDays(1);
+    /** When it became due; null: as the gateway writes it for a pending or failed row (never tried: created, else next attempt). */
+    public OffsetDateTime dueSince;
     public OffsetDateTime leaseUntil;
     public String leaseOwner;
     public String lastError = "connection refused";
@@ -91,13 +93,20 @@ public final class DeliverySeed {
   public void insert(D d) {
     TestGateway.await(gw.sql().preparedQuery("INSERT INTO deliveries (id, notification_id, channel, destination, status, reason, "
             + "priority, attempts, max_attempts, next_attempt_at, lease_until, lease_owner, last_error, last_error_class, "
-            + "last_http_status, provider_message_id, expires_at, created_at, updated_at, sent_at) "
-            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)")
+            + "last_http_status, provider_message_id, expires_at, created_at, updated_at, sent_at, due_since) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
         .execute(Tuple.tuple().addValue(d.id).addValue(d.notificationId).addValue(d.channel).addValue(d.destination)
             .addValue(d.status).addValue(d.reason).addValue((short) d.priority).addValue(d.attempts).addValue(d.maxAttempts)
             .addValue(d.nextAttemptAt).addValue(d.leaseUntil).addValue(d.leaseOwner).addValue(d.lastError)
             .addValue(d.lastErrorClass).addValue(d.lastHttpStatus).addValue(d.providerMessageId).addValue(d.expiresAt)
-            .addValue(d.createdAt).addValue(d.updatedAt).addValue(d.sentAt)));
+            .addValue(d.createdAt).addValue(d.updatedAt).addValue(d.sentAt).addValue(dueSince(d))));
+  }
+
+  private static OffsetDateTime dueSince(D d) {
+    if (d.dueSince != null || !List.of("pending", "failed").contains(d.status)) {
+      return d.dueSince;
+    }
+    return d.attempts == 0 ? d.createdAt : d.nextAttemptAt;
   }
 
   /** An attempt row for a delivery. */

@@ -1,6 +1,7 @@
 package io.herald.retry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.PerClassGateway;
@@ -10,12 +11,16 @@ import io.herald.delivery.DeliveryJob;
 import io.herald.delivery.Dispatch;
 import io.herald.store.Db;
 import io.herald.store.DeliveryStore;
+import io.herald.store.Notification;
+import io.herald.store.StatsStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -160,6 +165,101 @@ class RetryScannerTest {
         "SM1", 12)))));
     assertEquals("sent", row(id).getString("status"));
     assertEquals("SM1", row(id).getString("provider_message_id"));
+  }
+
+  /** Now on the database's clock. */
+  private static OffsetDateTime now() {
+    return gw.query("SELECT now() AS t").iterator().next().getOffsetDateTime("t");
+  }
+
+  private static JsonObject oldestWaiting() {
+    return TestGateway.await(new StatsStore(gw.sql()).overview(now(), List.of("webhook", "sms"))).getJsonObject("oldestWaiting");
+  }
+
+  private static Double smsGauge() {
+    return TestGateway.await(new StatsStore(gw.sql()).depth(now())).oldestSeconds().get("sms");
+  }
+
+  // Ingest writes when a delivery becomes due: its notification's creation, or its send time when scheduled.
+  @Test
+  void ingestWritesWhenADeliveryBecomesDue() {
+    JsonObject now = gw.post("/v1/notifications", TestGateway.INGEST_KEY, new JsonObject().put("recipient", "due-now").put("title", "now")
+        .put("channels", new JsonArray().add("webhook"))).bodyAsJsonObject();
+    JsonObject later = gw.post("/v1/notifications", TestGateway.INGEST_KEY, new JsonObject().put("recipient", "due-later").put("title", "later")
+        .put("channels", new JsonArray().add("webhook")).put("sendAt", "2031-01-01T08:00:00Z")).bodyAsJsonObject();
+    Row a = gw.query("SELECT d.due_since, n.created_at FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
+        + "WHERE n.id = '" + now.getString("id") + "'").iterator().next();
+    assertEquals(a.getOffsetDateTime("created_at"), a.getOffsetDateTime("due_since"));
+    Row b = gw.query("SELECT d.due_since, d.status FROM deliveries d WHERE d.notification_id = '" + later.getString("id") + "'").iterator().next();
+    assertEquals("pending", b.getString("status"));
+    assertEquals(OffsetDateTime.parse("2031-01-01T08:00:00Z").toInstant(), b.getOffsetDateTime("due_since").toInstant());
+  }
+
+  // A delivery no worker takes keeps waiting from when it became due, however often the scanner re-dispatches it;
+  // a failed attempt makes it due again at its retry time.
+  @Test
+  void reDispatchesKeepTheWaitAndAFailedAttemptRestartsIt() {
+    gw.query("DELETE FROM deliveries WHERE channel = 'sms'");
+    UUID id = seed("sms", "pending", 0, ", due_since", ", now() - interval '10 minutes'");
+    OffsetDateTime due = row(id).getOffsetDateTime("due_since");
+    for (int i = 0; i < 2; i++) {
+      scan(OBSERVER.eventBus());
+      assertTrue(row(id).getOffsetDateTime("next_attempt_at").isAfter(now()), "next_attempt_at moved on");
+      gw.query("UPDATE deliveries SET next_attempt_at = now() - interval '1 second' WHERE id = '" + id + "'"); // the grace passed
+    }
+    assertEquals(due, row(id).getOffsetDateTime("due_since"));
+    JsonObject oldest = oldestWaiting();
+    assertEquals(id.toString(), oldest.getString("id"));
+    assertEquals(Notification.iso(due), oldest.getString("dueAt"));
+    assertTrue(oldest.getDouble("waitingSeconds") >= 600, oldest.encode());
+
+    TestGateway.await(store().claim(List.of(new Dispatch(id, "sms", 0)), 60, "node-a"));
+    OffsetDateTime retryAt = now().plusHours(1).truncatedTo(ChronoUnit.SECONDS);
+    assertEquals(List.of(id), TestGateway.await(store().finish(List.of(new DeliveryStore.Finish(id, null, 1, "failed", retryAt,
+        "HTTP 503", "temporary", 503, null, 40)))));
+    assertEquals(retryAt.toInstant(), row(id).getOffsetDateTime("due_since").toInstant());
+    assertNull(smsGauge(), "in its backoff: not waiting");
+    gw.query("DELETE FROM deliveries WHERE channel = 'sms'");
+  }
+
+  // A send whose node stopped waits from the end of its lease, as sending and, once the scanner took it back, as pending.
+  @Test
+  void anAbandonedSendWaitsFromTheEndOfItsLease() {
+    gw.query("DELETE FROM deliveries WHERE channel = 'sms'");
+    UUID id = seed("sms", "pending", 0, ", due_since", ", now() - interval '1 hour'");
+    TestGateway.await(store().claim(List.of(new Dispatch(id, "sms", 0)), 60, "node-a"));
+    gw.query("UPDATE deliveries SET lease_until = now() - interval '5 minutes' WHERE id = '" + id + "'");
+    OffsetDateTime leaseEnd = row(id).getOffsetDateTime("lease_until");
+    JsonObject stuck = oldestWaiting();
+    assertEquals(id.toString(), stuck.getString("id"));
+    assertEquals("sending", stuck.getString("status"));
+    assertEquals(Notification.iso(leaseEnd), stuck.getString("dueAt"));
+    assertTrue(smsGauge() >= 300);
+
+    assertEquals(1, scan(OBSERVER.eventBus()).abandoned());
+    JsonObject taken = oldestWaiting();
+    assertEquals(id.toString(), taken.getString("id"));
+    assertEquals("pending", taken.getString("status"));
+    assertEquals(Notification.iso(leaseEnd), taken.getString("dueAt"), "still waiting from the end of the lease");
+    gw.query("DELETE FROM deliveries WHERE channel = 'sms'");
+  }
+
+  // Rows a node of an older version wrote without due_since get it at their first re-dispatch, as that version counted the wait.
+  @Test
+  void rowsWithoutADueTimeGetOneFromTheScanner() {
+    gw.query("DELETE FROM deliveries WHERE channel = 'sms'");
+    UUID neverTried = seed("sms", "pending", 0, "", "");
+    UUID failed = seed("sms", "failed", 2, "", "");
+    gw.query("UPDATE deliveries SET created_at = now() - interval '20 minutes', next_attempt_at = now() - interval '2 minutes' "
+        + "WHERE id = '" + neverTried + "'");
+    OffsetDateTime retryTime = row(failed).getOffsetDateTime("next_attempt_at");
+    assertNull(smsGauge(), "not counted without a due time");
+    scan(OBSERVER.eventBus());
+    assertEquals(row(neverTried).getOffsetDateTime("created_at"), row(neverTried).getOffsetDateTime("due_since"));
+    assertEquals("pending", row(failed).getString("status"));
+    assertEquals(retryTime, row(failed).getOffsetDateTime("due_since"), "a tried one from its retry time");
+    assertTrue(smsGauge() >= 20 * 60);
+    gw.query("DELETE FROM deliveries WHERE channel = 'sms'");
   }
 
   @Test
