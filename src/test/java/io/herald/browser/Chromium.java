@@ -184,8 +184,10 @@ public final class Chromium implements AutoCloseable {
         record("console.error: " + params.getJsonArray("args").encode());
       } else if ("Log.entryAdded".equals(method)) {
         JsonObject entry = params.getJsonObject("entry", new JsonObject());
-        if ("error".equals(entry.getString("level"))) {
-          String url = entry.getString("url");
+        String url = entry.getString("url");
+        // the browser asks every origin for /favicon.ico on its own; a page that has none is not at fault
+        boolean favicon = url != null && url.endsWith("/favicon.ico");
+        if ("error".equals(entry.getString("level")) && !favicon) {
           record("log (" + entry.getString("source") + "): " + entry.getString("text") + (url == null ? "" : " [" + url + "]"));
         }
       }
