@@ -187,7 +187,7 @@ class StatsTest {
     StatsStore.Depth depth = TestGateway.await(new StatsStore(gw.sql()).depth(NOW));
     assertEquals(2400.0, depth.oldestSeconds().get("webhook"), 0.001, "the gauge counts it");
     assertNull(depth.oldestSeconds().get("email"), "a send within its lease is not waiting");
-    ChannelHealth webhook = TestGateway.await(new AlertStore(gw.sql()).health(NOW.toInstant(), Duration.ofMinutes(30))).get("webhook");
+    ChannelHealth webhook = TestGateway.await(new AlertStore(gw.sql()).health(NOW.toInstant(), Duration.ofMinutes(30))).channels().get("webhook");
     assertEquals(2, webhook.due(), "the backlog rule counts it with the pending row");
     assertEquals(1, webhook.overdue(), "and only it is due for longer than 30 minutes");
     assertEquals(NOW.minusMinutes(40).toInstant(), webhook.oldestDueSince().toInstant());
