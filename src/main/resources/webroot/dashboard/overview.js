@@ -81,7 +81,7 @@ function tiles(data) {
         + '(the same count as "failed" in the charts)',
       sub: hasWindows ? `retrying ${count(hour.failed)} · dead ${count(hour.dead)} · 24 h: ${count(failedAttempts(day))}` : NOT_HERE}),
     tile({key: 'success', label: 'Success rate · last hour', value: percent(hour.successRate), tone: successTone(hour.successRate),
-      sub: hasWindows ? '24 h: ' + percent(day.successRate) + (num(hour.successRate) == null ? ' · no attempts this hour' : '') : NOT_HERE}),
+      sub: hasWindows ? '24 h: ' + percent(day.successRate) + (num(hour.successRate) == null ? ' · no delivery finished this hour' : '') : NOT_HERE}),
     tile({key: 'waiting', label: 'Waiting to be sent', value: hasQueue ? count(data.queue.total) : DASH,
       sub: hasQueue ? `pending ${count(waiting.pending)} · retrying ${count(waiting.failed)} · held ${count(waiting.held)}` : NOT_HERE,
       href: '#/deliveries?status=pending'}),
