@@ -24,7 +24,7 @@
  * Notification text is untrusted: it only ever reaches the page through textContent, and only an
  * http(s) link is ever followed.
  */
-import { Herald } from './herald.js';
+import { Herald, safeUrl } from './herald.js';
 
 const LEVELS = ['info', 'success', 'warning', 'error'];
 /** Rendered items at most: the DOM stays small however long the inbox is. */
@@ -305,18 +305,6 @@ function assets() {
   return { shellTemplate, itemTemplate, levelIcons, sheet };
 }
 
-/** Only http(s) links: a javascript: or data: URL in a notification is never followed. */
-function safeUrl(value) {
-  if (typeof value !== 'string' || value === '') {
-    return null;
-  }
-  try {
-    const url = new URL(value, location.href);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The link a notification leads to: its actionUrl, else data.url. */
 function linkOf(n) {

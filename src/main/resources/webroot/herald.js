@@ -58,6 +58,22 @@ const LIST_TIMEOUT = 30_000;
 /** list() calls waiting for an answer at most; more are refused (an app calling it in a loop). */
 const LISTS_MAX = 100;
 
+/**
+ * A notification's link ({@code actionUrl}, {@code data.url}) made safe to follow: the absolute URL
+ * when it is http(s), else null, so a javascript: or data: URL never becomes clickable.
+ */
+export function safeUrl(value) {
+  if (typeof value !== 'string' || value === '') {
+    return null;
+  }
+  try {
+    const url = new URL(value, location.href);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A client of one user's notifications. Events: notification, unread, broadcast, state, error, gap. */
 export class Herald {
   #opts;

@@ -1,7 +1,7 @@
 // The notification-bell demo: everything the page shows comes through herald.js. Every piece of
 // notification text is set with textContent (titles and bodies are untrusted), action links only
 // when they are http(s).
-import { Herald } from '../herald.js';
+import { Herald, safeUrl } from '../herald.js';
 
 const PAGE_SIZE = 20;
 const LEVELS = new Set(['info', 'success', 'warning', 'error']);
@@ -297,18 +297,6 @@ function render(el, n) {
   toggle.textContent = n.read ? 'Mark unread' : 'Mark read';
 }
 
-/** Only http(s) links: a javascript: or data: URL from a notification must never become clickable. */
-function safeUrl(value) {
-  if (typeof value !== 'string' || value === '') {
-    return null;
-  }
-  try {
-    const url = new URL(value, location.href);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch {
-    return null;
-  }
-}
 
 function setRead(id, read) {
   const item = items.get(id);

@@ -41,7 +41,8 @@ class BellTest {
       <script type="module" src="https://herald.example.com/herald-bell.js"></script>
       <herald-bell></herald-bell>
       <script type="module">
-        document.querySelector('herald-bell').token = () => fetch('/api/herald-token').then(r => r.text());
+        document.querySelector('herald-bell').token = () => fetch('/api/herald-token')
+          .then(r => { if (!r.ok) throw new Error('token: HTTP ' + r.status); return r.text(); });
       </script>
       """;
 

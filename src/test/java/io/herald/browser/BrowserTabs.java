@@ -61,4 +61,19 @@ final class BrowserTabs implements BeforeAllCallback, AfterEachCallback, AfterAl
       chrome.close();
     }
   }
+
+  /** How many times the page's client dialled the server (the page counts them in a global {@code dials}). */
+  static int dials(Chromium.Page page) {
+    return ((Number) page.eval("dials")).intValue();
+  }
+
+  /** Waits {@code ms}, to see that something does NOT happen (the client stays quiet). */
+  static void quietFor(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
 }

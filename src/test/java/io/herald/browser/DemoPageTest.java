@@ -60,19 +60,6 @@ class DemoPageTest {
       + "   const frame = JSON.parse(data);"
       + "   return send.call(this, breakLists && frame.type === 'list' && frame.limit === 20 ? JSON.stringify({ type: 'list', limit: 0 }) : data); }; }";
 
-  private static int dials(Chromium.Page page) {
-    return ((Number) page.eval("dials")).intValue();
-  }
-
-  /** Waits {@code ms} (to see that something does NOT happen). */
-  private static void quietFor(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 
   private static String base() {
     return "http://127.0.0.1:" + gw.port;
@@ -298,9 +285,9 @@ class DemoPageTest {
     assertEquals("Token refused", page.text("#state-text"));
     assertEquals(Boolean.FALSE, page.eval("document.getElementById('signin').hidden"));
     assertTrue(page.text("#signin-error").contains("refused"), page.text("#signin-error"));
-    assertEquals(2, dials(page), "a WebSocket, then a SockJS session that is told why");
-    quietFor(3000);
-    assertEquals(2, dials(page), "no dial after the refusal");
+    assertEquals(2, BrowserTabs.dials(page), "a WebSocket, then a SockJS session that is told why");
+    BrowserTabs.quietFor(3000);
+    assertEquals(2, BrowserTabs.dials(page), "no dial after the refusal");
   }
 
   // "Use another token" while the page keeps failing to reconnect: its client stops dialling.
@@ -315,10 +302,10 @@ class DemoPageTest {
     page.eval("blockWs = true, blockSockJs = true, window.before = dials, sockets.at(-1).close(), true");
     page.waitFor("dials >= before + 3", "the page retrying", 30);
     page.click("#sign-out");
-    int atSignOut = dials(page);
+    int atSignOut = BrowserTabs.dials(page);
     assertEquals("closed", page.eval("document.getElementById('state').dataset.state"));
-    quietFor(3000);
-    assertEquals(atSignOut, dials(page), "no dial after signing out");
+    BrowserTabs.quietFor(3000);
+    assertEquals(atSignOut, BrowserTabs.dials(page), "no dial after signing out");
   }
 
   // The first page of the list fails (the server refuses it): the dropdown says so, with a button that

@@ -82,19 +82,6 @@ class HeraldClientTest {
     return page;
   }
 
-  private static int dials(Chromium.Page page) {
-    return ((Number) page.eval("dials")).intValue();
-  }
-
-  /** Waits {@code ms} (to see that something does NOT happen: the client stays quiet). */
-  private static void quietFor(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 
   private static String js(String s) {
     return Chromium.quote(s);
@@ -502,9 +489,9 @@ class HeraldClientTest {
     Chromium.Page page = scripted("{ url: " + js(push.url()) + ", token: 't', transports: ['websocket'], backoff: { initial: 20, max: 50 } }");
     page.expectProblems(NETWORK_FAILURES);
     page.waitFor("h.state === 'unauthorized'", "unauthorized", 15);
-    assertEquals(1, dials(page), "one dial, one probe, then it stops");
-    quietFor(2000);
-    assertEquals(1, dials(page), "no dial after 'unauthorized'");
+    assertEquals(1, BrowserTabs.dials(page), "one dial, one probe, then it stops");
+    BrowserTabs.quietFor(2000);
+    assertEquals(1, BrowserTabs.dials(page), "no dial after 'unauthorized'");
     assertEquals(1, wsDials(push));
 
     // closed while it keeps retrying a server that answers 503
@@ -512,8 +499,8 @@ class HeraldClientTest {
     page.eval("h.connect(), true");
     page.waitFor("dials >= 6", "the client retrying", 15);
     int atClose = ((Number) page.eval("h.close(), dials")).intValue();
-    quietFor(2000);
-    assertEquals(atClose, dials(page), "no dial after close()");
+    BrowserTabs.quietFor(2000);
+    assertEquals(atClose, BrowserTabs.dials(page), "no dial after close()");
     assertTrue(wsDials(push) <= atClose, "the server saw no more than the page made");
 
     // closed while open
@@ -522,7 +509,7 @@ class HeraldClientTest {
     page.eval("h.connect(), true");
     page.waitFor("h.state === 'open'", "open", 10);
     page.eval("h.close(), true");
-    quietFor(1500);
+    BrowserTabs.quietFor(1500);
     assertEquals(1, push.connections.size(), "no reconnect after close()");
   }
 
