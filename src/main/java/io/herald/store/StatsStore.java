@@ -85,11 +85,13 @@ public final class StatsStore {
    * Of each channel of $2, the delivery of {@link #WAITING_SINCE} due longest (none when nothing is
    * due): the first entry of {@code deliveries_waiting} and of {@code deliveries_leases} for the
    * channel, so a backlog of any size costs a few index lookups. (Written per branch: over the
-   * UNION ALL as a whole, the planner sorts every waiting row.)
+   * UNION ALL as a whole, the planner sorts every waiting row. Each branch orders by its time
+   * alone: a tie-break on id would sort every row sharing that time, and a large multi-recipient
+   * ingest writes thousands with the same one.)
    */
   private static final String FIRST_BY_CHANNEL = "SELECT w.* FROM unnest($2::text[]) AS c(channel) CROSS JOIN LATERAL "
-      + "((" + DUE + " AND channel = c.channel AND due_since <= $1::timestamptz ORDER BY due_since, id LIMIT 1) UNION ALL "
-      + "(" + ABANDONED + " AND channel = c.channel ORDER BY lease_until, id LIMIT 1) ORDER BY since, id LIMIT 1) w";
+      + "((" + DUE + " AND channel = c.channel AND due_since <= $1::timestamptz ORDER BY due_since LIMIT 1) UNION ALL "
+      + "(" + ABANDONED + " AND channel = c.channel ORDER BY lease_until LIMIT 1) ORDER BY since, id LIMIT 1) w";
   /** The due delivery that has waited longest. */
   private static final String OLDEST = "SELECT id, channel, status, since FROM (" + FIRST_BY_CHANNEL + ") f ORDER BY since, id LIMIT 1";
   /** For the metrics gauges: deliveries by channel and status (waiting ones and the dead letter). */
