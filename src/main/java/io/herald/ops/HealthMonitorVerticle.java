@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
  * alert that flaps is not announced again within the cooldown), and when it is resolved if they had
  * heard of it. What one check has to tell goes as one message per route and recipient. Each notice
  * is reserved in the database before it is sent, so two nodes that both believe they hold the lease
- * never both send it; a notice no route could deliver is tried again at the next check. Each check
- * logs one line of what it did.
+ * never both send it; {@code notified_at} is only set once a route delivered it. A notice no route
+ * could deliver, or whose check failed, is given back and tried again at the next check; a
+ * reservation left by a check that died expires after {@link #reservationExpiry()}. So each notice
+ * is sent at least once (a resolution while it is less than {@link #RESOLUTION_RETRY} old), and
+ * possibly twice when a node dies between a provider's acceptance and the record. Each check logs
+ * one line of what it did.
  */
 public final class HealthMonitorVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HealthMonitorVerticle.class);
@@ -39,6 +43,8 @@ public final class HealthMonitorVerticle extends VerticleBase {
   static final Duration RESOLUTION_RETRY = Duration.ofHours(24);
   /** How much longer than the slowest route's timeout a stop waits for the check in progress. */
   static final int STOP_MARGIN_SECONDS = 10;
+  /** How much longer than the slowest route's timeout a notice's reservation stands (see {@link #reservationExpiry()}). */
+  static final int RESERVATION_MARGIN_SECONDS = 60;
 
   private final HeraldConfig config;
   private final HeraldConfig.Alerts alerts;
@@ -154,7 +160,7 @@ public final class HealthMonitorVerticle extends VerticleBase {
                 .addKeyValue("channel", a.channel()).log("alert resolved: {}", a.title()));
             return null;
           });
-    }).compose(v -> store.untoldResolutions(now.minus(RESOLUTION_RETRY)))
+    }).compose(v -> store.untoldResolutions(now.minus(RESOLUTION_RETRY), now.minus(reservationExpiry())))
         .compose(resolved -> {
           resolved.forEach(a -> notices.add(new AlertNotice(a, AlertNotice.Kind.RESOLVED, node, now)));
           return tell(notices, now, tally);
@@ -195,26 +201,36 @@ public final class HealthMonitorVerticle extends VerticleBase {
   }
 
   /**
-   * Tells the admins of {@code notices}, those with somewhere to go and that this node could
+   * Tells the admins of {@code notices}, those with somewhere to go and that this check could
    * reserve, in one message per route and recipient, and records each; a notice counts as told
-   * only if some route delivered it.
+   * only if some route delivered it. When a step fails (a reservation or a record the database
+   * refused), every reservation this check still holds is given back and the check fails: the next
+   * check takes those notices up again.
    */
   private Future<Void> tell(List<AlertNotice> notices, Instant now, Tally tally) {
     List<AlertNotice> routed = notices.stream().filter(n -> !routes.routesFor(n.alert()).isEmpty()).toList();
-    List<Future<Boolean>> reserving = routed.stream().map(n -> store.reserve(n.alert(), now)).toList();
-    return Future.all(reserving).compose(reserved -> {
+    if (routed.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Instant reservedAfter = now.minus(reservationExpiry());
+    List<Future<Boolean>> reserving = routed.stream().map(n -> store.reserve(n.alert(), node, now, reservedAfter)).toList();
+    return Future.join(reserving).transform(joined -> {
+      if (joined.failed()) {
+        // a reservation the database refused may still have been taken: give back all of this check's
+        return giveBack(routed, now, joined.cause());
+      }
       List<AlertNotice> mine = new ArrayList<>();
       for (int i = 0; i < routed.size(); i++) {
         if (reserving.get(i).result()) {
           mine.add(routed.get(i));
         } else {
-          log.atDebug().addKeyValue("alert_id", routed.get(i).alert().id()).log("another node has told the admins of this alert");
+          log.atDebug().addKeyValue("alert_id", routed.get(i).alert().id()).log("another check holds or has told this notice");
         }
       }
       if (mine.isEmpty()) {
         return Future.succeededFuture();
       }
-      return routes.send(mine).compose(sent -> {
+      return Future.<Void>succeededFuture().compose(v -> routes.send(mine)).compose(sent -> {
         List<Future<Void>> records = new ArrayList<>();
         for (int i = 0; i < mine.size(); i++) {
           AlertNotice n = mine.get(i);
@@ -223,11 +239,36 @@ public final class HealthMonitorVerticle extends VerticleBase {
             log.atWarn().addKeyValue("alert_id", n.alert().id()).log("no admin route delivered the {} notice of {} alert {}; trying "
                 + "again at the next check", n.kind().label(), n.alert().severity(), n.alert().rule());
           }
-          records.add(store.record(n.alert(), now, told, sent.get(i)));
+          records.add(store.record(n.alert(), node, now, told, n.kind() == AlertNotice.Kind.RESOLVED, sent.get(i)));
         }
-        return Future.all(records).mapEmpty();
-      });
+        return Future.join(records).<Void>mapEmpty();
+      }).recover(err -> giveBack(mine, now, err));
     });
+  }
+
+  /**
+   * Gives back the reservations this check still holds on the alerts of {@code notices} (those it
+   * recorded are already cleared), then fails with {@code cause}. If that fails too, they expire
+   * after {@link #reservationExpiry()}.
+   */
+  private Future<Void> giveBack(List<AlertNotice> notices, Instant now, Throwable cause) {
+    return store.release(notices.stream().map(AlertNotice::alert).toList(), node, now).transform(released -> {
+      if (released.failed()) {
+        log.warn("could not give back the reservations of {} alert notices: another check takes them up after {} s ({})",
+            notices.size(), reservationExpiry().toSeconds(), released.cause().getMessage());
+      }
+      return Future.failedFuture(cause);
+    });
+  }
+
+  /**
+   * How long a notice's reservation stands: the slowest admin route's timeout (its sends run side by
+   * side) and a margin for the database. One older than that belongs to a check that died or lost
+   * its database (its node killed, or stopped before it could record): another check, on any node,
+   * takes the notice up again.
+   */
+  Duration reservationExpiry() {
+    return Duration.ofSeconds(routes.longestSendSeconds() + RESERVATION_MARGIN_SECONDS);
   }
 
   /** What one check did, for its log line. */

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The {@code alerts} table and the figures the health monitor judges channels by. Every statement
@@ -63,25 +64,41 @@ public final class AlertStore {
   private static final String RESOLVE = "UPDATE alerts a SET status = 'resolved', resolved_at = $1 WHERE status = 'active' "
       + "AND NOT (rule || '/' || coalesce(channel, '') = ANY($2::text[])) RETURNING a.*, a.notified_at AS last_told, false AS opened";
 
-  /** Resolved since $1 after the admins had heard of them, and not yet told of the resolution. */
+  /**
+   * Resolved since $1 after the admins had heard of them, not yet told of the resolution, and not reserved by a check (or
+   * reserved at or before $2: that reservation has expired).
+   */
   private static final String UNTOLD_RESOLUTIONS = "SELECT a.*, a.notified_at AS last_told, false AS opened FROM alerts a "
-      + "WHERE status = 'resolved' AND notified_at < resolved_at AND resolved_at > $1 ORDER BY resolved_at, id";
+      + "WHERE status = 'resolved' AND notified_at < resolved_at AND resolved_at > $1 "
+      + "AND (notice_reserved_at IS NULL OR notice_reserved_at <= $2) ORDER BY resolved_at, id";
 
   /**
-   * Takes the right to send a notice: sets notified_at to $2 only if it still is $3, what the check read (two nodes that both
-   * think they hold the health lease cannot both win).
+   * Takes the right to send a notice for the check of node $3 at $2: only while no other check holds a live reservation (one
+   * taken after $5 is live) and notified_at is still $4, what the check read (two nodes that both think they hold the health
+   * lease cannot both win, and a notice told meanwhile is not taken again).
    */
-  private static final String RESERVE = "UPDATE alerts SET notified_at = $2 WHERE id = $1 "
-      + "AND notified_at IS NOT DISTINCT FROM $3::timestamptz RETURNING id";
+  private static final String RESERVE = "UPDATE alerts SET notice_reserved_at = $2, notice_reserved_by = $3 WHERE id = $1 "
+      + "AND notified_at IS NOT DISTINCT FROM $4::timestamptz AND (notice_reserved_at IS NULL OR notice_reserved_at <= $5) "
+      + "RETURNING id";
+
+  /** The reservation of the check of node $2 at $3, cleared where it still stands. */
+  private static final String MINE = "notice_reserved_by = $2 AND notice_reserved_at = $3::timestamptz";
 
   /**
-   * Appends $3 to the notifications (keeping the newest entries); when $4 (told) is false, gives back the reservation $2 by
-   * setting notified_at back to $5, unless someone has changed it since.
+   * Appends $4 to the notifications (keeping the newest entries) and clears the reservation of the check of node $2 at $3;
+   * when $5 (told), sets notified_at to $3, or for a resolution ($6) to no earlier than resolved_at (a node whose clock is
+   * behind must not leave the resolution looking untold).
    */
-  private static final String RECORD = "UPDATE alerts SET notified_at = CASE WHEN NOT $4::boolean AND notified_at = $2::timestamptz "
-      + "THEN $5::timestamptz ELSE notified_at END, notifications = "
-      + "(SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM jsonb_array_elements(notifications || $3::jsonb) WITH ORDINALITY t(e, i) "
-      + "WHERE i > jsonb_array_length(notifications || $3::jsonb) - " + NOTIFICATIONS_KEPT + ") WHERE id = $1";
+  private static final String RECORD = "UPDATE alerts SET notified_at = CASE WHEN NOT $5::boolean THEN notified_at "
+      + "WHEN $6::boolean THEN greatest(notified_at, $3::timestamptz, resolved_at) ELSE greatest(notified_at, $3::timestamptz) END, "
+      + "notice_reserved_at = CASE WHEN " + MINE + " THEN NULL ELSE notice_reserved_at END, "
+      + "notice_reserved_by = CASE WHEN " + MINE + " THEN NULL ELSE notice_reserved_by END, notifications = "
+      + "(SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM jsonb_array_elements(notifications || $4::jsonb) WITH ORDINALITY t(e, i) "
+      + "WHERE i > jsonb_array_length(notifications || $4::jsonb) - " + NOTIFICATIONS_KEPT + ") WHERE id = $1";
+
+  /** Gives back the reservations of the check of node $2 at $3 on the alerts $1, where they still stand. */
+  private static final String RELEASE = "UPDATE alerts SET notice_reserved_at = NULL, notice_reserved_by = NULL "
+      + "WHERE id = ANY($1::uuid[]) AND " + MINE;
 
   private static final String LIST = "SELECT a.*, a.notified_at AS last_told, false AS opened FROM alerts a "
       + "WHERE ($1::text IS NULL OR status = $1) ORDER BY opened_at DESC, id DESC LIMIT $2";
@@ -164,28 +181,42 @@ public final class AlertStore {
         .map(AlertStore::readAll);
   }
 
-  /** Alerts resolved after {@code since} whose admins heard of them but not yet of the resolution. */
-  public Future<List<Alert>> untoldResolutions(Instant since) {
-    return pool.preparedQuery(UNTOLD_RESOLUTIONS).execute(Tuple.of(utc(since))).map(AlertStore::readAll);
+  /**
+   * Alerts resolved after {@code since} whose admins heard of them but not yet of the resolution,
+   * leaving out those a check reserved after {@code reservedAfter} (its reservation is still live).
+   */
+  public Future<List<Alert>> untoldResolutions(Instant since, Instant reservedAfter) {
+    return pool.preparedQuery(UNTOLD_RESOLUTIONS).execute(Tuple.of(utc(since), utc(reservedAfter))).map(AlertStore::readAll);
   }
 
   /**
-   * Reserves the notice about {@code alert} for this check at {@code now}: answers false when its
-   * {@code notified_at} is no longer what the check read (another node told the admins meanwhile).
+   * Reserves the notice about {@code alert} for the check of {@code node} at {@code now}: answers
+   * false when another check's reservation taken after {@code reservedAfter} still stands, or when
+   * its {@code notified_at} is no longer what the check read (the admins were told meanwhile).
    */
-  public Future<Boolean> reserve(Alert alert, Instant now) {
-    return pool.preparedQuery(RESERVE).execute(Tuple.tuple().addValue(alert.id()).addValue(utc(now)).addValue(alert.notifiedAt()))
-        .map(rows -> rows.rowCount() == 1);
+  public Future<Boolean> reserve(Alert alert, String node, Instant now, Instant reservedAfter) {
+    return pool.preparedQuery(RESERVE).execute(Tuple.tuple().addValue(alert.id()).addValue(utc(now)).addValue(node)
+        .addValue(alert.notifiedAt()).addValue(utc(reservedAfter))).map(rows -> rows.rowCount() == 1);
   }
 
   /**
-   * Records what was sent for an alert reserved at {@code reserved} ({@code sent}, appended to its
-   * notifications). Told, the reservation stands as when the admins were told; not told, {@code
-   * notified_at} goes back to {@code before} so the next check tries again.
+   * Records what the check of {@code node} at {@code now} sent about an alert ({@code sent},
+   * appended to its notifications) and clears that check's reservation. When {@code told}, {@code
+   * notified_at} becomes {@code now} (for a {@code resolution}, no earlier than the resolution);
+   * otherwise it stays, and the next check tries again.
    */
-  public Future<Void> record(Alert alert, Instant reserved, boolean told, JsonArray sent) {
-    return pool.preparedQuery(RECORD).execute(Tuple.tuple().addValue(alert.id()).addValue(utc(reserved)).addValue(sent)
-        .addValue(told).addValue(alert.notifiedAt())).mapEmpty();
+  public Future<Void> record(Alert alert, String node, Instant now, boolean told, boolean resolution, JsonArray sent) {
+    return pool.preparedQuery(RECORD).execute(Tuple.tuple().addValue(alert.id()).addValue(node).addValue(utc(now)).addValue(sent)
+        .addValue(told).addValue(resolution)).mapEmpty();
+  }
+
+  /**
+   * Gives back the reservations the check of {@code node} at {@code now} still holds on {@code
+   * alerts} (none where it recorded, or never reserved): their notices are free for the next check.
+   */
+  public Future<Void> release(List<Alert> alerts, String node, Instant now) {
+    UUID[] ids = alerts.stream().map(Alert::id).toArray(UUID[]::new);
+    return pool.preparedQuery(RELEASE).execute(Tuple.tuple().addValue(ids).addValue(node).addValue(utc(now))).mapEmpty();
   }
 
   /** Alerts with {@code status} (null: any), newest first, at most {@code limit}. */

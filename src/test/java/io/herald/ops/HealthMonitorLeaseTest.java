@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -22,6 +23,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -41,6 +43,8 @@ import org.junit.jupiter.api.Test;
  * (the holder of the health lease), a notice no route delivered is tried again, an alert whose
  * only route is the channel it is about is logged as a warning, a node that stops finishes its
  * check before handing the lease over, and two nodes that both think they hold it send a notice once.
+ * Notice reservations: a check that fails gives back what it reserved, so its notices (a resolution
+ * too) are sent at a later check, and a reservation left by a dead node is taken over once expired.
  */
 class HealthMonitorLeaseTest {
   static final Hook SLACK = new Hook();
@@ -190,6 +194,138 @@ class HealthMonitorLeaseTest {
   }
 
   @Test
+  void aResolutionWhoseCheckFailedIsSentAtALaterCheck() {
+    // GIVEN an alert the admins heard of, whose condition then clears
+    TestGateway holder = ran(gw, t) ? gw : peer;
+    credentialsRefused("sms", t.minusSeconds(60));
+    assertTrue(ran(holder, t));
+    accepted("sms", t.plusSeconds(90));
+    // WHEN the route fails for the resolution: nothing told, the reservation given back
+    SLACK.status = 503;
+    assertTrue(ran(holder, t.plusSeconds(120)));
+    assertEquals(2, SLACK.calls.size());
+    Row row = alert();
+    assertEquals("resolved", row.getString("status"));
+    assertEquals(utc(t), row.getOffsetDateTime("notified_at"), "the admins were last told at the opening");
+    assertNull(row.getOffsetDateTime("notice_reserved_at"));
+    // AND then the hook takes it but the database refuses the record: the check fails, giving its reservation back
+    SLACK.status = 200;
+    gw.query("CREATE FUNCTION refuse_record() RETURNS trigger LANGUAGE plpgsql AS "
+        + "$$ BEGIN RAISE EXCEPTION 'the record is refused'; END $$");
+    gw.query("CREATE TRIGGER refuse_record BEFORE UPDATE OF notifications ON alerts FOR EACH ROW EXECUTE FUNCTION refuse_record()");
+    try {
+      RuntimeException failed = assertThrows(RuntimeException.class, () -> ran(holder, t.plusSeconds(180)));
+      assertTrue(failed.getMessage().contains("the record is refused"), failed.getMessage());
+    } finally {
+      gw.query("DROP TRIGGER refuse_record ON alerts");
+      gw.query("DROP FUNCTION refuse_record()");
+    }
+    assertEquals(3, SLACK.calls.size());
+    assertEquals("resolved", new JsonObject(SLACK.calls.get(2).body()).getString("event"));
+    row = alert();
+    assertEquals(utc(t), row.getOffsetDateTime("notified_at"), "not recorded as told");
+    assertNull(row.getOffsetDateTime("notice_reserved_at"), "given back");
+    // THEN a later check sends the resolution (again: at least once) and records it; after that it is not repeated
+    assertTrue(ran(holder, t.plusSeconds(240)));
+    assertEquals(4, SLACK.calls.size());
+    assertEquals("resolved", new JsonObject(SLACK.calls.get(3).body()).getString("event"));
+    row = alert();
+    assertEquals(utc(t.plusSeconds(240)), row.getOffsetDateTime("notified_at"));
+    assertNull(row.getOffsetDateTime("notice_reserved_at"));
+    assertTrue(ran(holder, t.plusSeconds(300)));
+    assertEquals(4, SLACK.calls.size(), "told once it was recorded");
+  }
+
+  @Test
+  void aReservationTheDatabaseRefusesGivesBackTheOthersAndTheNextCheckSendsThem() {
+    // GIVEN two conditions, and a database that refuses to reserve the notice of the WhatsApp alert
+    TestGateway holder = ran(gw, t) ? gw : peer;
+    credentialsRefused("sms", t.minusSeconds(60));
+    credentialsRefused("whatsapp", t.minusSeconds(60));
+    gw.query("CREATE FUNCTION refuse_reserve() RETURNS trigger LANGUAGE plpgsql AS "
+        + "$$ BEGIN RAISE EXCEPTION 'the reservation is refused'; END $$");
+    gw.query("CREATE TRIGGER refuse_reserve BEFORE UPDATE OF notice_reserved_at ON alerts FOR EACH ROW "
+        + "WHEN (NEW.channel = 'whatsapp' AND NEW.notice_reserved_at IS NOT NULL) EXECUTE FUNCTION refuse_reserve()");
+    try {
+      // WHEN a check opens both alerts: it fails, sends nothing, and the SMS alert's reservation is given back
+      RuntimeException failed = assertThrows(RuntimeException.class, () -> ran(holder, t));
+      assertTrue(failed.getMessage().contains("the reservation is refused"), failed.getMessage());
+    } finally {
+      gw.query("DROP TRIGGER refuse_reserve ON alerts");
+      gw.query("DROP FUNCTION refuse_reserve()");
+    }
+    assertEquals(0, SLACK.calls.size(), SLACK.calls.toString());
+    assertEquals(2, gw.count("SELECT count(*) FROM alerts WHERE status = 'active' AND notified_at IS NULL "
+        + "AND notice_reserved_at IS NULL AND notice_reserved_by IS NULL"));
+    // THEN the next check tells of both, in one message
+    assertTrue(ran(holder, t.plusSeconds(60)));
+    assertEquals(1, SLACK.calls.size());
+    JsonObject body = new JsonObject(SLACK.calls.get(0).body());
+    assertEquals(List.of("opened", "opened"), body.getJsonArray("notices").stream().map(n -> ((JsonObject) n).getString("event"))
+        .toList(), body.encode());
+    assertEquals(2, gw.count("SELECT count(*) FROM alerts WHERE notified_at = " + ts(t.plusSeconds(60))));
+  }
+
+  @Test
+  void aDeadNodesReservationIsTakenOverOnlyOnceItHasExpired() {
+    // GIVEN a node that died holding the reservations of two notices: the opening of an alert whose condition
+    // still holds, and the resolution of an alert the admins had heard of
+    TestGateway holder = ran(gw, t) ? gw : peer;
+    Duration expiry = holder.gateway().healthMonitor().reservationExpiry();
+    credentialsRefused("sms", t.minusSeconds(60));
+    gw.query("INSERT INTO alerts (id, rule, channel, severity, status, title, message, opened_at, last_seen_at, notice_reserved_at, "
+        + "notice_reserved_by) VALUES (gen_random_uuid(), 'credentials', 'sms', 'critical', 'active', 'sms: refused', 'refused', "
+        + ts(t) + ", " + ts(t) + ", " + ts(t) + ", 'dead-node')");
+    gw.query("INSERT INTO alerts (id, rule, channel, severity, status, title, message, opened_at, last_seen_at, resolved_at, "
+        + "notified_at, notice_reserved_at, notice_reserved_by) VALUES (gen_random_uuid(), 'backlog', 'whatsapp', 'warning', "
+        + "'resolved', 'whatsapp: waiting', 'waiting', " + ts(t.minusSeconds(7200)) + ", " + ts(t.minusSeconds(60)) + ", "
+        + ts(t.minusSeconds(30)) + ", " + ts(t.minusSeconds(7200)) + ", " + ts(t) + ", 'dead-node')");
+    // WHEN checks run while the reservations are live: nothing is sent, and they stand
+    assertTrue(ran(holder, t.plusSeconds(1)));
+    assertTrue(ran(holder, t.plus(expiry).minusSeconds(1)));
+    assertEquals(0, SLACK.calls.size(), SLACK.calls.toString());
+    assertEquals(2, gw.count("SELECT count(*) FROM alerts WHERE notice_reserved_by = 'dead-node' AND notice_reserved_at = " + ts(t)));
+    assertEquals(0, gw.count("SELECT count(*) FROM alerts WHERE notified_at > " + ts(t.minusSeconds(7200))));
+    // THEN the first check once they have expired takes both up, in one message, and records them told
+    assertTrue(ran(holder, t.plus(expiry)));
+    assertEquals(1, SLACK.calls.size());
+    JsonObject body = new JsonObject(SLACK.calls.get(0).body());
+    assertEquals(List.of("opened", "resolved"), body.getJsonArray("notices").stream().map(n -> ((JsonObject) n).getString("event"))
+        .toList(), body.encode());
+    assertEquals(0, gw.count("SELECT count(*) FROM alerts WHERE notice_reserved_at IS NOT NULL"));
+    assertEquals(2, gw.count("SELECT count(*) FROM alerts WHERE notified_at = " + ts(t.plus(expiry))));
+    assertTrue(ran(holder, t.plus(expiry).plusSeconds(60)));
+    assertEquals(1, SLACK.calls.size(), "not again");
+  }
+
+  @Test
+  void aResolutionLostToAReservationBeforeV015IsToldAgain() throws Exception {
+    // GIVEN two resolved alerts as reservations in notified_at left them: one whose resolution was told,
+    // one whose resolution was reserved (notified_at at its check) and never sent
+    TestGateway holder = ran(gw, t) ? gw : peer;
+    JsonArray opened = new JsonArray().add(entry(t.minusSeconds(3600), "opened", true));
+    JsonArray told = opened.copy().add(entry(t.minusSeconds(60), "resolved", true));
+    insertResolved("sms", t.minusSeconds(60), opened);
+    insertResolved("whatsapp", t.minusSeconds(60), told);
+    // WHEN V015's repair runs (what follows its ALTER TABLE)
+    String v015;
+    try (var in = getClass().getClassLoader().getResourceAsStream("db/V015__alert_reservations.sql")) {
+      v015 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    gw.query(v015.substring(v015.indexOf("UPDATE alerts")));
+    // THEN the lost one is as last told at its opening, the told one unchanged; the next check tells the lost resolution, once
+    assertEquals(utc(t.minusSeconds(3600)), notifiedAt("sms"));
+    assertEquals(utc(t.minusSeconds(60)), notifiedAt("whatsapp"));
+    assertTrue(ran(holder, t));
+    assertEquals(1, SLACK.calls.size());
+    JsonObject body = new JsonObject(SLACK.calls.get(0).body());
+    assertEquals("resolved", body.getString("event"));
+    assertEquals("sms", body.getJsonObject("alert").getString("channel"));
+    assertTrue(ran(holder, t.plusSeconds(60)));
+    assertEquals(1, SLACK.calls.size());
+  }
+
+  @Test
   void routesThatShareTheFailingChannelsProviderAreWarnedOf() {
     // SMS and WhatsApp on one Twilio account, the admins' only route WhatsApp: an SMS credentials alert
     // would only go through the account that refuses; warned of at start-up and when the alert opens
@@ -237,6 +373,33 @@ class HealthMonitorLeaseTest {
     var rows = gw.query("SELECT * FROM alerts");
     assertEquals(1, rows.size());
     return rows.iterator().next();
+  }
+
+  static OffsetDateTime utc(Instant at) {
+    return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+  }
+
+  /** {@code at} as an SQL literal. */
+  static String ts(Instant at) {
+    return "'" + at + "'::timestamptz";
+  }
+
+  static OffsetDateTime notifiedAt(String channel) {
+    return gw.query("SELECT notified_at FROM alerts WHERE channel = '" + channel + "'").iterator().next().getOffsetDateTime(0);
+  }
+
+  /** A notifications entry, as AlertRoutes writes them. */
+  static JsonObject entry(Instant at, String event, boolean ok) {
+    return new JsonObject().put("at", io.herald.store.Notification.iso(utc(at))).put("event", event).put("route", "webhook")
+        .putNull("to").put("ok", ok);
+  }
+
+  /** A resolved backlog alert about {@code channel}, resolved at {@code resolved} and with notified_at at it (as a check reserved it). */
+  static void insertResolved(String channel, Instant resolved, JsonArray notifications) {
+    gw.query("INSERT INTO alerts (id, rule, channel, severity, status, title, message, opened_at, last_seen_at, resolved_at, "
+        + "notified_at, notifications) VALUES (gen_random_uuid(), 'backlog', '" + channel + "', 'warning', 'resolved', '" + channel
+        + ": waiting', 'waiting', " + ts(resolved.minusSeconds(7200)) + ", " + ts(resolved) + ", " + ts(resolved) + ", "
+        + ts(resolved) + ", '" + notifications.encode() + "'::jsonb)");
   }
 
   /** A delivery of {@code channel} whose one attempt the provider refused with 401 at {@code at}. */
