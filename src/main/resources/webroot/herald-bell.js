@@ -6,13 +6,19 @@
  *   <script type="module" src="https://herald.example.com/herald-bell.js"></script>
  *   <herald-bell></herald-bell>
  *   <script type="module">
- *     document.querySelector('herald-bell').token = () => fetch('/api/herald-token').then(r => r.text());
+ *     document.querySelector('herald-bell').token = () => fetch('/api/herald-token')
+ *       .then(r => { if (!r.ok) throw new Error('token: HTTP ' + r.status); return r.text(); });
  *   </script>
+ *
+ * (checking r.ok matters: a failing token endpoint is retried, while its error page taken for a
+ * token would be refused and stop the bell in 'unauthorized')
  *
  * The bell shows the unread count, and a dropdown with the newest notifications (read or unread,
  * in the level's colour); a click reads one and, when it has a link, opens it; "Mark all as read";
  * "Load more" pages back through the inbox. It follows reads made in other tabs, says whether it
- * is live, and announces the unread count to screen readers.
+ * is live, and announces the unread count to screen readers. When the gateway could not replay
+ * what came while the connection was down (herald.js's `gap`), the list is loaded again from the
+ * newest, so nothing missed is skipped.
  *
  * Attributes: url, page-size, locale, theme (light | dark), align (end | start), open.
  * Properties: token (a JWT, or a function, may be async, asked before every connection and again
@@ -337,9 +343,11 @@ export class HeraldBell extends HTMLElement {
   #loaded = false; // the first page has arrived
   #loading = false;
   #loadFailed = false;
-  #everOpen = false;
+  /** Bumped when the list starts over: answers to lists asked before are for a list that is gone. */
+  #listEpoch = 0;
   #capped = false;
   #current = null; // the item that holds the list's tab stop
+  #refocus = false; // the list was reloaded while an item had focus: give it to the first item again
   #refreshTimer = null;
   #countdown = null;
   #timeTimer = null;
@@ -579,8 +587,9 @@ export class HeraldBell extends HTMLElement {
     }
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(this.pageSize, this.#items.size));
     const before = new Set(this.#items.keys()); // what arrives while the answer is on its way stays
+    const epoch = this.#listEpoch;
     herald.list({ limit }).then(page => {
-      if (herald !== this.#herald) {
+      if (this.#stale(herald, epoch)) {
         return;
       }
       const fresh = new Set(page.items.map(n => n.id));
@@ -630,6 +639,11 @@ export class HeraldBell extends HTMLElement {
         this.#onNotification(n);
       }
     });
+    herald.on('gap', () => {
+      if (herald === this.#herald) {
+        this.#onGap();
+      }
+    });
     herald.on('broadcast', b => this.#emit('herald-broadcast', b));
     herald.on('error', e => this.#emit('herald-error', e));
     herald.connect();
@@ -644,17 +658,8 @@ export class HeraldBell extends HTMLElement {
     const herald = this.#herald;
     this.#herald = null;
     herald?.close();
-    clearTimeout(this.#refreshTimer);
     clearInterval(this.#countdown);
-    this.#items.clear();
-    this.#els.list.replaceChildren();
-    this.#current = null;
-    this.#next = null;
-    this.#loaded = false;
-    this.#loading = false;
-    this.#loadFailed = false;
-    this.#everOpen = false;
-    this.#capped = false;
+    this.#clearList();
     this.#unread = null;
     this.#announced = null;
     this.#renderBadge();
@@ -676,13 +681,45 @@ export class HeraldBell extends HTMLElement {
     this.#renderState(state, info);
     this.#emit('herald-state', { state, ...info });
     if (state === 'open') {
-      if (this.#everOpen) {
+      if (this.#loaded) {
         this.refresh(); // reads and deletes may have happened while we were away
       } else {
-        this.#everOpen = true;
-        this.#loadPage();
+        this.#loadPage(); // the first connection, or a first page that failed: ask (again)
       }
     }
+  }
+
+  /**
+   * The gateway could not replay what came while the connection was down (its resume cursor is
+   * gone from the inbox): any number of notifications may be missing between what the list shows,
+   * and a refresh of the newest page would leave the older ones out, "Load more" too. So the list
+   * starts over from the newest page. The dropdown stays as it was; focus in the list goes to the
+   * bell meanwhile, and to the first item once the page is in.
+   */
+  #onGap() {
+    const focusedItem = this.#root.activeElement?.closest?.('.item');
+    if (focusedItem) {
+      this.#els.bell.focus();
+    }
+    this.#clearList();
+    this.#refocus = Boolean(focusedItem);
+    this.#renderList();
+    this.#loadPage();
+  }
+
+  /** Forgets what the list shows and where it stood; lists asked before are ignored when they answer. */
+  #clearList() {
+    this.#listEpoch++;
+    clearTimeout(this.#refreshTimer);
+    this.#items.clear();
+    this.#els.list.replaceChildren();
+    this.#current = null;
+    this.#next = null;
+    this.#loaded = false;
+    this.#loading = false;
+    this.#loadFailed = false;
+    this.#capped = false;
+    this.#refocus = false;
   }
 
   #onUnread(count) {
@@ -712,6 +749,11 @@ export class HeraldBell extends HTMLElement {
     this.#emit('herald-notification', { notification: n });
   }
 
+  /** Whether an answer to a list asked of {@code herald} in {@code epoch} is for a list that is gone. */
+  #stale(herald, epoch) {
+    return herald !== this.#herald || epoch !== this.#listEpoch;
+  }
+
   #failed(herald, error) {
     if (herald === this.#herald) {
       this.#emit('herald-error', { code: error?.code ?? 'list_failed', message: text(error?.message) });
@@ -726,11 +768,12 @@ export class HeraldBell extends HTMLElement {
     if (!herald || this.#loading || room <= 0 || (this.#loaded && this.#next === null)) {
       return;
     }
+    const epoch = this.#listEpoch;
     this.#loading = true;
     this.#loadFailed = false;
     this.#renderList();
     herald.list({ limit: Math.min(this.pageSize, room), ...(this.#next ? { before: this.#next } : {}) }).then(page => {
-      if (herald !== this.#herald) {
+      if (this.#stale(herald, epoch)) {
         return;
       }
       this.#loading = false;
@@ -739,8 +782,14 @@ export class HeraldBell extends HTMLElement {
       page.items.forEach(n => this.#upsert(n));
       this.#next = page.next;
       this.#renderList();
+      if (this.#refocus) {
+        this.#refocus = false;
+        if (this.open && this.#root.activeElement === this.#els.bell) {
+          this.#moveFocus('first'); // back in the list the gap took the focus from
+        }
+      }
     }, error => {
-      if (herald !== this.#herald) {
+      if (this.#stale(herald, epoch)) {
         return;
       }
       this.#loading = false;

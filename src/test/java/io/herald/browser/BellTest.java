@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -392,6 +393,97 @@ class BellTest {
     page.eval("const b = document.querySelector('herald-bell'); b.setAttribute('locale', 'de'); b.setAttribute('theme', 'dark'); true");
     assertEquals("jetzt", text(page, item(id) + " time"));
     assertEquals("rgb(24, 28, 41)", page.eval(background));
+  }
+
+  // The page is offline while more notifications arrive than a page holds, and the one its client
+  // would resume after is purged meanwhile (as retention does): the gateway cannot replay what was
+  // missed (herald.js's `gap`). The bell starts its list over: the newest page, then "Load more"
+  // reaches every missed one and the older ones, none skipped; the dropdown stays open and the
+  // focus, which was on an item, is on the first item again.
+  @Test
+  void afterAGapTheListStartsOverAndLoadMoreReachesEveryMissedOne() {
+    String heidi = user("heidi");
+    String before = gw.notify(heidi, "Before");
+    String cursor = gw.notify(heidi, "The resume cursor");
+    Chromium.Page page = page(heidi);
+    String bell = "document.querySelector('herald-bell')";
+    page.waitFor(bell + ".herald.lastId === " + Chromium.quote(cursor), "the newest as the client's resume cursor", 20);
+    page.eval("window.gaps = []; " + bell + ".herald.on('gap', g => gaps.push(g)); true");
+    page.eval(shadow("button.bell") + ".focus(), true");
+    press(page, "ArrowDown");
+    assertEquals(cursor, page.eval(bell + ".shadowRoot.activeElement.dataset.id"), "an item has the focus");
+
+    page.call("Network.enable", new JsonObject());
+    offline(page, true);
+    page.waitFor(bell + ".state === 'offline'", "the bell to go offline", 20);
+    List<String> missed = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      missed.add(gw.notify(heidi, "Missed " + i));
+    }
+    assertEquals(200, gw.post("/v1/me/notifications/" + cursor + "/read", TestGateway.token(heidi), null).statusCode());
+    gw.query("DELETE FROM notifications WHERE id = '" + cursor + "'");
+    offline(page, false);
+
+    page.waitFor("gaps.length === 1 && " + shadow(".list") + ".children.length === 20", "the gap, and the list's first page again", 30);
+    assertEquals(new JsonObject().put("after", cursor).put("reason", "unknown_cursor"), ((JsonArray) page.eval("gaps")).getJsonObject(0));
+    List<String> newestFirst = new ArrayList<>(missed);
+    Collections.reverse(newestFirst);
+    List<String> newest = newestFirst.subList(0, 20);
+    assertEquals(newest, shownIds(page), "the 20 newest, newest first");
+    assertEquals("Missed 24", text(page, ".item .title-text"));
+    waitForBadge(page, "26");
+    assertEquals(Boolean.TRUE, page.eval(bell + ".open"), "the dropdown stays open");
+    assertEquals(missed.get(24), page.eval(bell + ".shadowRoot.activeElement?.dataset.id ?? null"), "the focus on the first item");
+    assertEquals(Boolean.FALSE, page.eval(shadow(".more") + ".hidden"), "more to load");
+
+    click(page, ".more");
+    page.waitFor(shadow(".list") + ".children.length === 26", "the next page", 20);
+    List<String> all = new ArrayList<>(newestFirst);
+    all.add(before);
+    assertEquals(all, shownIds(page), "every missed one, then the one from before; the purged cursor is gone");
+    assertEquals(Boolean.TRUE, page.eval(shadow(".more") + ".hidden"), "nothing more to load");
+  }
+
+  // The first page fails (the gateway refuses the list): the dropdown says so. When the connection
+  // comes back the bell asks again by itself, without a click on "Try again".
+  @Test
+  void aFailedFirstPageIsLoadedAgainWhenTheConnectionComesBack() {
+    String ivan = user("ivan");
+    String id = gw.notify(ivan, "Waiting in the inbox");
+    Chromium.Page page = TABS.open(app.url(ivan));
+    page.call("Page.addScriptToEvaluateOnNewDocument", new JsonObject().put("source", HeraldClientTest.NETWORK + BREAK_LISTS));
+    page.navigate(app.url(ivan));
+    page.waitFor("customElements.get('herald-bell') && document.querySelector('herald-bell').state === 'open'", "the bell to connect", 20);
+    click(page, "button.bell");
+    page.waitFor(shadow(".note") + ".textContent === 'Could not load notifications.'", "the failed first page", 20);
+    assertEquals("Try again", text(page, ".more"));
+    assertEquals(0L, count(page, ".item"));
+
+    page.eval("breakLists = false, window.before = dials, sockets.at(-1).close(), true"); // the connection drops and comes back
+    page.waitFor(shadow(item(id)), "the first page after reconnecting", 20);
+    assertTrue(BrowserTabs.dials(page) > ((Number) page.eval("before")).intValue(), "a new connection");
+    assertEquals("", text(page, ".note"));
+    assertEquals(Boolean.TRUE, page.eval(shadow(".more") + ".hidden"), "no page left to load");
+    assertEquals("Waiting in the inbox", text(page, item(id) + " .title-text"));
+    assertEquals("open", page.eval("document.querySelector('herald-bell').state"));
+  }
+
+  /** While {@code breakLists} is true the bell's lists of 20 go out as {@code limit: 0}, which the gateway refuses. */
+  private static final String BREAK_LISTS = " window.breakLists = true;"
+      + " { const send = WebSocket.prototype.send; WebSocket.prototype.send = function (data) {"
+      + "   const frame = JSON.parse(data);"
+      + "   return send.call(this, breakLists && frame.type === 'list' && frame.limit === 20 ? JSON.stringify({ type: 'list', limit: 0 }) : data); }; }";
+
+  /** The browser's network off or on (the page gets `offline` / `online`). */
+  private static void offline(Chromium.Page page, boolean offline) {
+    page.call("Network.emulateNetworkConditions", new JsonObject().put("offline", offline).put("latency", 0)
+        .put("downloadThroughput", -1).put("uploadThroughput", -1));
+  }
+
+  /** The ids the list shows, top to bottom. */
+  private static List<String> shownIds(Chromium.Page page) {
+    JsonArray ids = (JsonArray) page.eval("[...document.querySelector('herald-bell').shadowRoot.querySelectorAll('.item')].map(el => el.dataset.id)");
+    return ids.stream().map(String.class::cast).toList();
   }
 
   // A realistic inbox in an app's header, light and dark: the screenshots are for a person to look at;
