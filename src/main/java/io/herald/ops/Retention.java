@@ -2,6 +2,8 @@ package io.herald.ops;
 
 import io.herald.config.HeraldConfig;
 import io.herald.store.RetentionStore;
+import io.herald.store.RetentionStore.Batch;
+import io.herald.store.RetentionStore.Cursor;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,19 +13,22 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
-import java.util.function.Supplier;
 
 /**
  * The retention clean-up, a scheduled job: removes notifications read more than
  * {@code readNotificationsAfterDays} ago, then those their user deleted more than
  * {@code deletedNotificationsAfterDays} ago, then attempts of finished deliveries older than
  * {@code attemptsAfterDays} (not of dead ones), then digests older than {@code digestsAfterDays}
- * whose e-mail is finished, then alerts resolved more than {@code resolvedAlertsAfterDays} ago,
- * each {@code batchSize} rows at a time, one short statement (or transaction) after the other, so
- * no table is ever locked for long. Unread notifications are never removed by age, and no
- * notification with a delivery still to be sent (see {@link RetentionStore}). The ages are
- * measured from {@code clock}.
+ * whose e-mail is finished, then alerts resolved more than {@code resolvedAlertsAfterDays} ago.
+ * Each rule walks its old rows once, oldest first, {@code batchSize} at a time, one short
+ * statement (or transaction) after the other, each batch starting after the last row the one
+ * before looked at (the rows a rule keeps are not read again), until a batch looks at fewer than
+ * {@code batchSize}. No table is locked for long, and no batch waits for a row someone holds: it
+ * skips it, for the next run. Unread notifications are never removed by age, and no notification
+ * with a delivery still to be sent or dead (see {@link RetentionStore}). The ages are measured
+ * from {@code clock}.
  */
 public final class Retention {
   private final RetentionStore store;
@@ -57,16 +62,22 @@ public final class Retention {
     OffsetDateTime attemptsBefore = daysBefore(now, config.attemptsAfterDays());
     OffsetDateTime digestsBefore = daysBefore(now, config.digestsAfterDays());
     OffsetDateTime alertsBefore = daysBefore(now, config.resolvedAlertsAfterDays());
-    return batches(() -> store.removeRead(readBefore, size), n -> tally.read += n, tally, keepGoing)
-        .compose(v -> batches(() -> store.removeDeleted(deletedBefore, size), n -> tally.deleted += n, tally, keepGoing))
-        .compose(v -> batches(() -> store.removeAttempts(attemptsBefore, size), n -> tally.attempts += n, tally, keepGoing))
-        .compose(v -> batches(() -> store.removeDigests(digestsBefore, size), n -> tally.digests += n, tally, keepGoing))
-        .compose(v -> batches(() -> store.removeResolvedAlerts(alertsBefore, size), n -> tally.alerts += n, tally, keepGoing))
+    return batches(after -> store.removeRead(readBefore, size, after), n -> tally.read += n, tally, keepGoing)
+        .compose(v -> batches(after -> store.removeDeleted(deletedBefore, size, after), n -> tally.deleted += n, tally, keepGoing))
+        .compose(v -> batches(after -> store.removeAttempts(attemptsBefore, size, after), n -> tally.attempts += n, tally, keepGoing))
+        .compose(v -> batches(after -> store.removeDigests(digestsBefore, size, after), n -> tally.digests += n, tally, keepGoing))
+        .compose(v -> batches(after -> store.removeResolvedAlerts(alertsBefore, size), n -> tally.alerts += n, tally, keepGoing))
         .map(v -> outcome(tally));
   }
 
-  /** Runs batches one after the other until one is not full (nothing left) or {@code keepGoing} says stop. */
-  private Future<Void> batches(Supplier<Future<RetentionStore.Batch>> batch, IntConsumer removed, Tally tally, BooleanSupplier keepGoing) {
+  /** Runs one rule's batches from the oldest row on, each after the last row the one before looked at. */
+  private Future<Void> batches(Function<Cursor, Future<Batch>> batch, IntConsumer removed, Tally tally, BooleanSupplier keepGoing) {
+    return batches(batch, Cursor.START, removed, tally, keepGoing);
+  }
+
+  /** Runs batches one after the other until one is not full (nothing left to look at) or {@code keepGoing} says stop. */
+  private Future<Void> batches(Function<Cursor, Future<Batch>> batch, Cursor after, IntConsumer removed, Tally tally,
+      BooleanSupplier keepGoing) {
     if (!tally.complete) {
       return Future.succeededFuture();
     }
@@ -74,10 +85,10 @@ public final class Retention {
       tally.complete = false;
       return Future.succeededFuture();
     }
-    return batch.get().compose(b -> {
+    return batch.apply(after).compose(b -> {
       tally.batches++;
       removed.accept(b.removed());
-      return b.taken() < config.batchSize() ? Future.succeededFuture() : batches(batch, removed, tally, keepGoing);
+      return b.looked() < config.batchSize() ? Future.succeededFuture() : batches(batch, b.next(), removed, tally, keepGoing);
     });
   }
 

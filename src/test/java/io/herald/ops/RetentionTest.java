@@ -22,22 +22,28 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The retention job against rows seeded at known ages around every boundary, with a batch size of
  * 2 so that every rule takes several batches: exactly the expected rows go (notifications,
  * attempts, digests, resolved alerts), with what hangs off them, nothing still to be sent or
- * waiting for a person, the unread count stays right, and the run is logged with its figures.
+ * waiting for a person (a dead delivery keeps its notification until an operator acts), the unread
+ * count stays right, and the run is logged with its figures. Then many kept rows on tied
+ * timestamps: each rule looks at every old row once and removes exactly the removable ones.
  */
 class RetentionTest {
   static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -47,10 +53,14 @@ class RetentionTest {
   static final Map<String, UUID> ids = new HashMap<>();
   private static long seq;
 
+  /** The gateway's own retention off: only the runs a test starts remove anything. */
+  static JsonObject retentionOff() {
+    return new JsonObject().put("jobs", new JsonObject().put("retention", new JsonObject().put("enabled", false)));
+  }
+
   @BeforeAll
   static void start() {
-    // the gateway's own retention is off: only the run this test starts removes anything
-    gw = TestGateway.start(new JsonObject().put("jobs", new JsonObject().put("retention", new JsonObject().put("enabled", false))));
+    gw = TestGateway.start(retentionOff());
   }
 
   @AfterAll
@@ -76,11 +86,14 @@ class RetentionTest {
     delivery("read 91 days ago, delivery pending", "sms", "pending");
     notification("deleted 8 days ago, delivery pending", null, days(8), days(20));
     delivery("deleted 8 days ago, delivery pending", "email", "pending");
+    // a dead delivery waits in the dead letter for a person: its notification stays, however long ago read or deleted
     notification("read 91 days ago, delivery dead", days(91), null, days(100));
     UUID deadDelivery = delivery("read 91 days ago, delivery dead", "sms", "dead");
     attempt(deadDelivery, 1, days(95));
     attempt(deadDelivery, 2, days(94));
     content("read 91 days ago, delivery dead");
+    notification("deleted 8 days ago, delivery dead", null, days(8), days(20));
+    delivery("deleted 8 days ago, delivery dead", "sms", "dead");
     notification("read 120 days ago, delivery sent", days(120), null, days(121));
     delivery("read 120 days ago, delivery sent", "email", "sent");
     notification("read 200 days ago", days(200), null, days(201));
@@ -96,6 +109,7 @@ class RetentionTest {
     attempt(delivery("unread, with finished and unfinished deliveries", "whatsapp", "pending"), 1, days(60));
     attempt(delivery("unread, with finished and unfinished deliveries", "webhook", "cancelled"), 1, days(31));
     content("read 89 days ago");
+    content("read 200 days ago");
     // digests on either side of 30 days, with their e-mail in every state, and two users' unread summaries
     digest("digest 31 days old, sent", "digest", days(31), "sent");
     attempt(ids.get("digest 31 days old, sent/email"), 1, days(29));
@@ -120,6 +134,7 @@ class RetentionTest {
     gw.query("INSERT INTO inbox (recipient, last_seq, unread, version) SELECT recipient, max(seq), "
         + "count(*) FILTER (WHERE read_at IS NULL AND deleted_at IS NULL), 1 FROM notifications GROUP BY recipient");
     assertEquals(3, unread(), "unread: the 400-day-old one, the one with deliveries and the digested one");
+    assertEquals(4, dead(), "the dead letter: two read or deleted notifications', the unread one's and a digest's");
 
     // WHEN the job runs with 90/7/30/30/90 days and batches of 2
     JobsVerticle jobs = jobs(new HeraldConfig.Retention(true, Cron.parse("17 3 * * *"), 90, 7, 30, 30, 90, 2));
@@ -129,20 +144,23 @@ class RetentionTest {
     // THEN exactly these remain, with their deliveries, attempts and content
     assertEquals(names("read 89 days ago", "deleted 6 days ago", "unread, 400 days old", "read 91 days ago, delivery retrying",
         "read 91 days ago, delivery held for a digest", "read 91 days ago, delivery sending", "read 91 days ago, delivery pending",
-        "deleted 8 days ago, delivery pending", "unread, with finished and unfinished deliveries",
-        "unread, digested into the 31-day-old digest"), remaining());
+        "deleted 8 days ago, delivery pending", "read 91 days ago, delivery dead", "deleted 8 days ago, delivery dead",
+        "unread, with finished and unfinished deliveries", "unread, digested into the 31-day-old digest"), remaining());
     assertEquals(Set.of("read 91 days ago, delivery retrying/sms/failed", "read 91 days ago, delivery held for a digest/email/held",
         "read 91 days ago, delivery sending/webhook/sending", "read 91 days ago, delivery pending/sms/pending",
-        "deleted 8 days ago, delivery pending/email/pending",
+        "deleted 8 days ago, delivery pending/email/pending", "read 91 days ago, delivery dead/sms/dead",
+        "deleted 8 days ago, delivery dead/sms/dead",
         "unread, with finished and unfinished deliveries/email/sent", "unread, with finished and unfinished deliveries/sms/dead",
         "unread, with finished and unfinished deliveries/whatsapp/pending",
         "unread, with finished and unfinished deliveries/webhook/cancelled",
         "unread, digested into the 31-day-old digest/email/digested"), deliveries());
     // the dead delivery keeps its whole history, however old: it waits in the dead letter for a person
     assertEquals(Set.of("read 91 days ago, delivery retrying/sms/1", "read 91 days ago, delivery sending/webhook/1",
+        "read 91 days ago, delivery dead/sms/1", "read 91 days ago, delivery dead/sms/2",
         "unread, with finished and unfinished deliveries/email/2", "unread, with finished and unfinished deliveries/sms/1",
         "unread, with finished and unfinished deliveries/sms/2", "unread, with finished and unfinished deliveries/whatsapp/1"), attempts());
-    assertEquals(1, gw.count("SELECT count(*) FROM notification_content"), "the removed notification's content went with it");
+    assertEquals(2, gw.count("SELECT count(*) FROM notification_content"), "the removed notification's content went with it");
+    assertEquals(4, dead(), "nothing left the dead letter");
     assertEquals(3, unread(), "the unread count is unchanged");
     assertEquals(3, gw.count("SELECT count(*) FROM notifications WHERE read_at IS NULL AND deleted_at IS NULL"), "and still exact");
     assertEquals(3, gw.get("/v1/me/notifications/unread-count", TestGateway.token(USER)).bodyAsJsonObject().getInteger("count"));
@@ -163,25 +181,158 @@ class RetentionTest {
     // alerts: resolved more than 90 days ago go; the active one stays however old
     assertEquals(names("resolved 89 days ago", "active for 400 days"), alerts());
 
-    // and the run is logged: 5 read (2 + 2 + 1), 2 deleted (2 + 0), 2 attempts (2 + 0), 3 digests (2 + 1), 2 alerts (2 + 0): 11 batches
+    // and the run is logged. Each rule looks at each old row once, 2 at a time, until a batch looks at fewer than 2: 4 read
+    // notifications removed of 9 looked at (5 batches), 2 deleted of 4 (3), 2 attempts of 10 (6), 3 digests of 9 (5), 2 alerts (2)
     ILoggingEvent line = logged.stream().filter(e -> e.getFormattedMessage().startsWith("retention:")).findFirst().orElseThrow();
     assertEquals(Level.INFO, line.getLevel());
-    assertTrue(line.getFormattedMessage().matches("retention: removed 5 read notifications, 2 deleted ones, 2 attempts, 3 digests, "
-        + "2 resolved alerts in 11 batches \\(\\d+ ms\\)"), line.getFormattedMessage());
+    assertTrue(line.getFormattedMessage().matches("retention: removed 4 read notifications, 2 deleted ones, 2 attempts, 3 digests, "
+        + "2 resolved alerts in 21 batches \\(\\d+ ms\\)"), line.getFormattedMessage());
     Map<String, String> figures = line.getKeyValuePairs().stream().collect(Collectors.toMap(kv -> kv.key, kv -> String.valueOf(kv.value)));
     assertEquals("retention", figures.get("job"));
-    assertEquals("5", figures.get("read_notifications"));
+    assertEquals("4", figures.get("read_notifications"));
     assertEquals("2", figures.get("deleted_notifications"));
     assertEquals("2", figures.get("attempts"));
     assertEquals("3", figures.get("digests"));
     assertEquals("2", figures.get("resolved_alerts"));
-    assertEquals("11", figures.get("batches"));
+    assertEquals("21", figures.get("batches"));
     assertTrue(figures.containsKey("duration_ms"), figures.toString());
 
-    // a second run finds nothing more
+    // a second run finds nothing more (it looks at the 5 + 2 + 8 + 6 kept rows again)
     String again = await(jobs.runNow("retention")).summary();
-    assertTrue(again.startsWith("removed 0 read notifications, 0 deleted ones, 0 attempts, 0 digests, 0 resolved alerts in 5 batches"), again);
+    assertTrue(again.startsWith("removed 0 read notifications, 0 deleted ones, 0 attempts, 0 digests, 0 resolved alerts in 15 batches"), again);
+
+    // once an operator cancels the dead delivery, the next run removes its notification, with the delivery and its history
+    assertEquals(200, gw.post("/v1/deliveries/" + deadDelivery + "/cancel", TestGateway.ADMIN_KEY, null).statusCode());
+    assertEquals(3, dead());
+    String third = await(jobs.runNow("retention")).summary();
+    assertTrue(third.startsWith("removed 1 read notifications, 0 deleted ones, 0 attempts, 0 digests, 0 resolved alerts in 14 batches"), third);
+    assertEquals(0, gw.count("SELECT count(*) FROM deliveries WHERE id = '" + deadDelivery + "'"));
+    assertEquals(0, gw.count("SELECT count(*) FROM delivery_attempts WHERE delivery_id = '" + deadDelivery + "'"));
+    assertEquals(1, gw.count("SELECT count(*) FROM notification_content"), "its content went with it");
+    assertEquals(names("deleted 8 days ago, delivery dead"), remaining().stream().filter(n -> n.contains("dead"))
+        .collect(Collectors.toCollection(TreeSet::new)), "the deleted one whose delivery is still dead stays");
+    assertEquals(3, dead());
     await(gw.client.undeploy(jobs.deploymentID()));
+  }
+
+  // Many old rows the rules keep, mixed with ones they remove, on only 3 distinct timestamps, in batches of 7 that cut through
+  // the ties: every rule looks at each old row exactly once (the batch count says so) and removes exactly the removable ones.
+  @Test
+  void aRunOverManyKeptRowsWithTiedTimestampsRemovesExactlyTheRemovableOnes() {
+    try (TestGateway walk = TestGateway.start(retentionOff())) {
+      // GIVEN for each rule 60 rows kept (dead deliveries, dead e-mails, newest summaries) and 25 removable, all 100 days old
+      Instant at = NOW.minus(days(100));
+      walkRows(walk, "kept", true, 60, at, 3, "dead");
+      walkRows(walk, "gone", false, 25, at, 3, "dead");
+      assertEquals(30 + 12, walk.count("SELECT count(*) FROM notifications WHERE read_at IS NOT NULL"));
+      assertEquals(30 + 13, walk.count("SELECT count(*) FROM notifications WHERE deleted_at IS NOT NULL"));
+      assertEquals(3, walk.count("SELECT count(DISTINCT coalesce(read_at, deleted_at)) FROM notifications WHERE recipient LIKE 'walk-%'"));
+      assertEquals(60 + 25, walk.count("SELECT count(*) FROM delivery_attempts"));
+      assertEquals(60 + 25, walk.count("SELECT count(*) FROM digests"));
+
+      // WHEN the job runs with batches of 7
+      HeraldConfig.Retention config = new HeraldConfig.Retention(true, Cron.parse("17 3 * * *"), 90, 7, 30, 30, 90, 7);
+      Retention retention = new Retention(new RetentionStore(walk.sql()), config, Clock.fixed(NOW, ZoneOffset.UTC));
+      JobsVerticle.Outcome outcome = await(retention.run(() -> true));
+
+      // THEN every removable row went (with what hangs off it), every kept one stayed
+      assertEquals(0, walk.count("SELECT count(*) FROM notifications WHERE recipient = 'walk-gone'"));
+      assertEquals(60, walk.count("SELECT count(*) FROM notifications n JOIN deliveries d ON d.notification_id = n.id "
+          + "WHERE n.recipient = 'walk-kept' AND d.status = 'dead'"));
+      assertEquals(0, walk.count("SELECT count(*) FROM deliveries WHERE notification_id IS NOT NULL AND status = 'sent' "
+          + "AND notification_id NOT IN (SELECT id FROM notifications WHERE recipient LIKE 'walk-holder-%')"));
+      assertEquals(60, walk.count(attemptsOf("kept")));
+      assertEquals(0, walk.count(attemptsOf("gone")));
+      assertEquals(60, walk.count("SELECT count(*) FROM digests g JOIN deliveries d ON d.digest_id = g.id WHERE g.parts->>'subject' = 'kept'"));
+      assertEquals(0, walk.count("SELECT count(*) FROM digests WHERE parts->>'subject' = 'gone'"));
+      assertEquals(0, walk.count("SELECT count(*) FROM deliveries WHERE notification_id IS NULL AND status = 'sent' AND digest_id IN "
+          + "(SELECT id FROM digests WHERE kind = 'digest')"));
+      // looked at: 42 read notifications (6 full batches, then one of 0), 43 deleted ones (6, then 1), 85 attempts and 85 digests
+      // (12 full batches, then 1, each), no alerts (one batch of 0)
+      assertEquals(Map.of("read_notifications", 12, "deleted_notifications", 13, "attempts", 25, "digests", 25, "resolved_alerts", 0,
+          "batches", 7 + 7 + 13 + 13 + 1, "complete", true), outcome.figures());
+
+      // and a second run looks at the kept ones once more, removing nothing: 30, 30, 60 and 60 rows
+      JobsVerticle.Outcome again = await(retention.run(() -> true));
+      assertTrue(again.summary().startsWith("removed 0 read notifications, 0 deleted ones, 0 attempts, 0 digests, 0 resolved alerts in "
+          + (5 + 5 + 9 + 9 + 1) + " batches"), again.summary());
+    }
+  }
+
+  /**
+   * Not a test: how long a run takes over many kept rows, the figure in README.md ("Scheduled jobs"). Runs only with
+   * {@code -Dherald.bench.retention=true} (sizes: {@code -Dherald.bench.kept}, {@code -Dherald.bench.gone}); prints to
+   * target/surefire-reports/io.herald.ops.RetentionTest-output.txt.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "herald.bench.retention", matches = "true")
+  void benchmarkOfARunOverManyKeptRows() throws Exception {
+    int kept = Integer.getInteger("herald.bench.kept", 100_000);
+    int gone = Integer.getInteger("herald.bench.gone", 10_000);
+    try (TestGateway bench = TestGateway.start(retentionOff())) {
+      // the kept rows are the oldest, at the front of every index the rules walk; the kept notifications' deliveries are failed
+      // (retrying, never due here), which every version of the rules keeps
+      walkRows(bench, "kept", true, kept, NOW.minus(days(200)), 1000, "failed");
+      HeraldConfig.Retention config = new HeraldConfig.Retention(true, Cron.parse("17 3 * * *"), 90, 7, 30, 30, 90, 1000);
+      List<Long> millis = new ArrayList<>();
+      for (int run = 1; run <= 3; run++) {
+        walkRows(bench, "gone" + run, false, gone, NOW.minus(days(100)), 1000, "failed");
+        bench.query("VACUUM (ANALYZE) notifications, deliveries, delivery_attempts, digests");
+        Retention retention = new Retention(new RetentionStore(bench.sql()), config, Clock.fixed(NOW, ZoneOffset.UTC));
+        long start = System.nanoTime();
+        JobsVerticle.Outcome outcome = retention.run(() -> true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
+        millis.add((System.nanoTime() - start) / 1_000_000);
+        System.out.println("retention benchmark, run " + run + " (" + kept + " kept and " + gone + " removable rows per rule): "
+            + millis.get(run - 1) + " ms: " + outcome.summary());
+        assertEquals(0, bench.count("SELECT count(*) FROM digests WHERE parts->>'subject' = 'gone" + run + "'"), "the run finished its work");
+      }
+      Collections.sort(millis);
+      System.out.println("retention benchmark: median " + millis.get(1) + " ms of " + millis);
+    }
+  }
+
+  /**
+   * For each rule, {@code n} old rows labelled {@code label}, which the rules keep ({@code kept}) or remove, on {@code ties}
+   * distinct timestamps a second apart from {@code at} on: notifications (even ones read then, odd ones deleted) with an SMS
+   * delivery ({@code keptStatus}, or sent); attempts, ten per delivery, all of a delivery at the same time, of one SMS delivery
+   * (dead, or sent) of unread notifications; digests (kept: half with a dead e-mail, half each its recipient's only unread
+   * summary; removed: digests with a sent e-mail). Nothing seeded is ever due: the gateway's scanners leave it alone.
+   */
+  static void walkRows(TestGateway g, String label, boolean kept, int n, Instant at, int ties, String keptStatus) {
+    String never = "now() + interval '10 years'";
+    String newDeliveries = "INSERT INTO deliveries (id, notification_id, digest_id, channel, destination, status, priority, attempts, "
+        + "max_attempts, next_attempt_at, created_at, updated_at) SELECT gen_random_uuid(), ";
+    g.query("INSERT INTO notifications (id, recipient, seq, level, title, priority, channels, created_at, read_at, deleted_at, scheduled) "
+        + "SELECT gen_random_uuid(), 'walk-" + label + "', i, 'info', '" + label + "', 'normal', '{sms}', t - interval '1 day', "
+        + "CASE WHEN i % 2 = 0 THEN t END, CASE WHEN i % 2 = 1 THEN t END, false "
+        + "FROM (SELECT i, " + stamp(at, "i", ties) + " AS t FROM generate_series(1, " + n + ") i) s");
+    g.query(newDeliveries + "id, NULL, 'sms', 'x', '" + (kept ? keptStatus : "sent") + "', 2, 1, 10, " + never + ", created_at, created_at "
+        + "FROM notifications WHERE recipient = 'walk-" + label + "'");
+    g.query("INSERT INTO notifications (id, recipient, seq, level, title, priority, channels, created_at, scheduled) "
+        + "SELECT gen_random_uuid(), 'walk-holder-" + label + "', h, 'info', 'holder', 'normal', '{sms}', '" + at + "', false "
+        + "FROM generate_series(0, " + (n - 1) / 10 + ") h");
+    g.query(newDeliveries + "id, NULL, 'sms', 'x', '" + (kept ? "dead" : "sent") + "', 2, 1, 10, " + never + ", created_at, created_at "
+        + "FROM notifications WHERE recipient = 'walk-holder-" + label + "'");
+    g.query("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, outcome) SELECT d.id, i % 10 + 1, "
+        + stamp(at, "i / 10", ties) + ", 'failed' FROM generate_series(0, " + (n - 1) + ") i "
+        + "JOIN notifications h ON h.recipient = 'walk-holder-" + label + "' AND h.seq = i / 10 JOIN deliveries d ON d.notification_id = h.id");
+    String summary = kept ? "i % 2 = 0" : "false";
+    g.query("INSERT INTO digests (id, recipient, kind, items, parts, created_at) SELECT gen_random_uuid(), "
+        + "CASE WHEN " + summary + " THEN 'walk-" + label + "-' || i ELSE 'walk' END, CASE WHEN " + summary + " THEN 'unread' ELSE 'digest' END, "
+        + "1, jsonb_build_object('subject', '" + label + "'), " + stamp(at, "i", ties) + " FROM generate_series(1, " + n + ") i");
+    g.query(newDeliveries + "NULL, id, 'email', 'x', " + (kept ? "CASE kind WHEN 'digest' THEN 'dead' ELSE 'sent' END" : "'sent'")
+        + ", 2, 1, 10, " + never + ", created_at, created_at FROM digests WHERE parts->>'subject' = '" + label + "'");
+  }
+
+  /** {@code at} plus ({@code i} modulo {@code ties}) seconds, in SQL. */
+  private static String stamp(Instant at, String i, int ties) {
+    return "'" + at + "'::timestamptz + ((" + i + ") % " + ties + ") * interval '1 second'";
+  }
+
+  /** Counts the attempts seeded by {@link #walkRows} with {@code label} that are left. */
+  private static String attemptsOf(String label) {
+    return "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN notifications n ON n.id = d.notification_id "
+        + "WHERE n.recipient = 'walk-holder-" + label + "'";
   }
 
   /** A jobs verticle with only the retention job, on the fixed clock {@link #NOW}. */
@@ -257,6 +408,11 @@ class RetentionTest {
   static void content(String notification) {
     await(gw.sql().preparedQuery("INSERT INTO notification_content (notification_id, channel, parts) VALUES ($1, 'email', $2)")
         .execute(Tuple.of(ids.get(notification), new JsonObject().put("subject", "s"))));
+  }
+
+  /** The dead letter's size, as an operator reads it in {@code GET /v1/stats}. */
+  static long dead() {
+    return gw.get("/v1/stats", TestGateway.ADMIN_KEY).bodyAsJsonObject().getLong("dead");
   }
 
   static int unread() {
