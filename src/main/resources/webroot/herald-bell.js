@@ -30,7 +30,7 @@
  * Notification text is untrusted: it only ever reaches the page through textContent, and only an
  * http(s) link is ever followed.
  */
-import { Herald, safeUrl } from './herald.js';
+import { Herald, safeUrl, timeAgo } from './herald.js';
 
 const LEVELS = ['info', 'success', 'warning', 'error'];
 /** Rendered items at most: the DOM stays small however long the inbox is. */
@@ -914,27 +914,7 @@ export class HeraldBell extends HTMLElement {
 
   /** "now", "5 minutes ago", "yesterday", then the date: in the bell's locale. */
   #ago(iso) {
-    const at = Date.parse(iso);
-    if (Number.isNaN(at)) {
-      return '';
-    }
-    const seconds = (at - Date.now()) / 1000;
-    const abs = Math.abs(seconds);
-    if (abs < 45) {
-      return this.#strings.justNow ?? this.#relative.format(0, 'second');
-    }
-    if (abs < 45 * 60) {
-      return this.#relative.format(Math.round(seconds / 60), 'minute');
-    }
-    if (abs < 22 * 3600) {
-      return this.#relative.format(Math.round(seconds / 3600), 'hour');
-    }
-    if (abs < 6 * 86400) {
-      return this.#relative.format(Math.round(seconds / 86400), 'day');
-    }
-    const date = new Date(at);
-    const sameYear = date.getFullYear() === new Date().getFullYear();
-    return date.toLocaleDateString(this.#localeTag, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) });
+    return timeAgo(iso, { format: this.#relative, locale: this.#localeTag, justNow: this.#strings.justNow });
   }
 
   #itemClick(event) {

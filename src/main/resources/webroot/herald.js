@@ -74,6 +74,36 @@ export function safeUrl(value) {
   }
 }
 
+/**
+ * How long ago an ISO time was, for people: "now" (or {@code justNow}) within 45 s, then minutes,
+ * hours and days through {@code format} (an Intl.RelativeTimeFormat), then the date in
+ * {@code locale}, its year shown when it is not this year's (or always, with {@code alwaysYear}).
+ * '' when {@code iso} is not a time.
+ */
+export function timeAgo(iso, { format, locale = undefined, justNow = null, alwaysYear = false }) {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) {
+    return '';
+  }
+  const seconds = (at - Date.now()) / 1000;
+  const abs = Math.abs(seconds);
+  if (abs < 45) {
+    return justNow ?? format.format(0, 'second');
+  }
+  if (abs < 45 * 60) {
+    return format.format(Math.round(seconds / 60), 'minute');
+  }
+  if (abs < 22 * 3600) {
+    return format.format(Math.round(seconds / 3600), 'hour');
+  }
+  if (abs < 6 * 86400) {
+    return format.format(Math.round(seconds / 86400), 'day');
+  }
+  const date = new Date(at);
+  const year = alwaysYear || date.getFullYear() !== new Date().getFullYear();
+  return date.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(year ? { year: 'numeric' } : {}) });
+}
+
 /** A client of one user's notifications. Events: notification, unread, broadcast, state, error, gap. */
 export class Herald {
   #opts;

@@ -1,7 +1,7 @@
 // The notification-bell demo: everything the page shows comes through herald.js. Every piece of
 // notification text is set with textContent (titles and bodies are untrusted), action links only
 // when they are http(s).
-import { Herald, safeUrl } from '../herald.js';
+import { Herald, safeUrl, timeAgo } from '../herald.js';
 
 const PAGE_SIZE = 20;
 const LEVELS = new Set(['info', 'success', 'warning', 'error']);
@@ -405,25 +405,7 @@ function toast(message, level, kind) {
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 function relative(iso) {
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) {
-    return '';
-  }
-  const seconds = (at - Date.now()) / 1000;
-  const abs = Math.abs(seconds);
-  if (abs < 45) {
-    return 'just now';
-  }
-  if (abs < 45 * 60) {
-    return relativeFormat.format(Math.round(seconds / 60), 'minute');
-  }
-  if (abs < 22 * 3600) {
-    return relativeFormat.format(Math.round(seconds / 3600), 'hour');
-  }
-  if (abs < 6 * 86400) {
-    return relativeFormat.format(Math.round(seconds / 86400), 'day');
-  }
-  return new Date(at).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  return timeAgo(iso, { format: relativeFormat, justNow: 'just now', alwaysYear: true });
 }
 
 setInterval(() => {

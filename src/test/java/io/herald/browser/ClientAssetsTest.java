@@ -45,7 +45,7 @@ class ClientAssetsTest {
     assertEquals(client.getHeader("Cache-Control"), bell.getHeader("Cache-Control"));
     assertTrue(bell.getHeader("Cache-Control").contains("max-age=300"), bell.getHeader("Cache-Control"));
     String source = bell.bodyAsString();
-    assertTrue(source.contains("import { Herald, safeUrl } from './herald.js';"), "imports the client relatively");
+    assertTrue(source.contains("import { Herald, safeUrl, timeAgo } from './herald.js';"), "imports the client relatively");
     assertTrue(source.contains("customElements.define('herald-bell'"), "defines <herald-bell>");
     assertFalse(Pattern.compile("^import .* from '(?!\\./herald\\.js')", Pattern.MULTILINE).matcher(source).find(), "no other dependency");
 
